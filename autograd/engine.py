@@ -1,0 +1,817 @@
+"""The scalar autograd engine: ``Value``, its operations, ``backward`` and ``grad``.
+
+How it is built, and why (see the README's "Design" section for the figures):
+
+* Every operation is declared once as an :class:`Op`: a float forward function
+  with PyTorch float64 semantics and, for each operand, a derivative rule
+  ``d(M, out, a, b)`` written against a small math namespace ``M``. With the
+  float namespace the rule yields the local gradient as a number, computed
+  once at forward time and stored on the node. With the graph namespace the
+  very same rule yields it as a ``Value`` on a new graph, which is what
+  ``grad(..., create_graph=True)`` differentiates again.
+* A node keeps its parents in one tuple and their local gradients in
+  another. There are no closures, so a graph holds no reference cycle and is
+  freed by reference counting the moment it is dropped.
+* ``backward`` walks the graph iteratively (no recursion limit), in a
+  deterministic order, and skips leaves while sorting.
+* Where PyTorch masks a gradient with ``where`` (relu below zero, ``x ** 0``,
+  ``0 ** y``), the local gradient is the sentinel ``MASKED``: it multiplies like
+  ``0.0``, but an infinite or nan incoming gradient still yields exactly 0,
+  as in PyTorch, instead of ``inf * 0 = nan``.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import math
+import numbers
+import operator
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from . import _math
+
+__all__ = [
+    "MASKED",
+    "AnomalyError",
+    "Op",
+    "Value",
+    "dense",
+    "detect_anomaly",
+    "grad",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "no_grad",
+]
+
+Number = float | int
+
+#: The local gradient of an operand that PyTorch masks with ``where``. It is a
+#: float 0.0 (so the fast path multiplies it like one) recognised by identity.
+MASKED: float = float("0.0")
+_NAN = _math.NAN
+
+
+class AnomalyError(RuntimeError):
+    """Raised in anomaly mode where a nan first appears, forward or backward."""
+
+
+# --------------------------------------------------------------------------- modes
+
+
+class _State(threading.local):
+    """Per-thread switches. ``fast`` is true when the plain path applies."""
+
+    grad_enabled = True
+    anomaly = False
+    fast = True
+
+    def update(self) -> None:
+        self.fast = self.grad_enabled and not self.anomaly
+
+
+_state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside ``no_grad()`` (on this thread)."""
+    return _state.grad_enabled
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside ``detect_anomaly()`` (on this thread)."""
+    return _state.anomaly
+
+
+class _Switch:
+    """A context manager that sets one per-thread switch and restores it on exit."""
+
+    _attr = ""
+    _value = False
+
+    def __init__(self) -> None:
+        self._saved: list[bool] = []
+
+    def __enter__(self) -> _Switch:
+        self._saved.append(getattr(_state, self._attr))
+        setattr(_state, self._attr, self._value)
+        _state.update()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        setattr(_state, self._attr, self._saved.pop())
+        _state.update()
+
+
+class no_grad(_Switch):  # noqa: N801 - named like torch.no_grad
+    """Context manager: operations inside record no graph (results are leaves).
+
+    The switch is per thread: another thread keeps recording.
+    """
+
+    _attr = "grad_enabled"
+    _value = False
+
+
+class _enable_grad(_Switch):  # noqa: N801
+    _attr = "grad_enabled"
+    _value = True
+
+
+class detect_anomaly(_Switch):  # noqa: N801 - named like torch.autograd.detect_anomaly
+    """Context manager: raise :class:`AnomalyError` where a nan first appears.
+
+    Forward: an operation whose operands hold no nan but whose result is nan.
+    Backward: a gradient contribution that is nan although the incoming
+    gradient was not. The message names the operation and its operands.
+    """
+
+    _attr = "anomaly"
+    _value = True
+
+
+# ----------------------------------------------------------------- math namespaces
+
+
+class _FloatMath:
+    """Rules evaluated on floats: the local gradients stored at forward time."""
+
+    div = staticmethod(_math.div)
+    pow = staticmethod(_math.pow)
+    pow_scalar = staticmethod(_math.pow_scalar)
+    log = staticmethod(_math.log)
+
+    @staticmethod
+    def data(x: float) -> float:
+        return x
+
+
+class _GraphMath:
+    """Rules evaluated on Values (or constants): gradients that are graphs themselves."""
+
+    @staticmethod
+    def div(a: Any, b: Any) -> Any:
+        if type(a) is Value or type(b) is Value:
+            return _apply(DIV, a, b)
+        return _math.div(a, b)
+
+    @staticmethod
+    def pow(a: Any, b: Any) -> Any:
+        if type(a) is Value or type(b) is Value:
+            return _apply(POW, a, b)
+        return _math.pow(a, b)
+
+    @staticmethod
+    def pow_scalar(a: Any, c: float) -> Any:
+        if type(a) is Value:
+            return _apply(POW_SCALAR, a, c)
+        return _math.pow_scalar(a, c)
+
+    @staticmethod
+    def log(a: Any) -> Any:
+        return _apply(LOG, a) if type(a) is Value else _math.log(a)
+
+    @staticmethod
+    def data(x: Any) -> float:
+        return x.data if type(x) is Value else x
+
+
+# ------------------------------------------------------------------------- ops
+
+
+class Op:
+    """One operation: its float forward and one derivative rule per operand.
+
+    ``derivs[i](M, out, *args)`` returns d(out)/d(args[i]) where ``args`` and
+    ``out`` are floats when ``M`` is the float namespace and Values (or
+    constants) when it is the graph namespace. Return ``MASKED`` where
+    PyTorch masks the gradient to an exact zero.
+    """
+
+    __slots__ = ("name", "symbol", "forward", "derivs")
+
+    def __init__(
+        self, name: str, symbol: str, forward: Callable[..., float], *derivs: Callable[..., Any]
+    ) -> None:
+        self.name = name
+        self.symbol = symbol
+        self.forward = forward
+        self.derivs = derivs
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
+
+def _d_pow_scalar(M: Any, out: Any, x: Any, c: float) -> Any:
+    return MASKED if c == 0.0 else c * M.pow_scalar(x, c - 1.0)
+
+
+def _d_pow_base(M: Any, out: Any, x: Any, y: Any) -> Any:
+    return MASKED if M.data(y) == 0.0 else y * M.pow(x, y - 1.0)
+
+
+def _d_pow_exponent(M: Any, out: Any, x: Any, y: Any) -> Any:
+    if M.data(x) == 0.0 and M.data(y) >= 0.0:
+        return MASKED
+    return out * M.log(x)
+
+
+ADD = Op("add", "+", operator.add, lambda M, o, a, b: 1.0, lambda M, o, a, b: 1.0)
+SUB = Op("sub", "-", operator.sub, lambda M, o, a, b: 1.0, lambda M, o, a, b: -1.0)
+MUL = Op("mul", "*", operator.mul, lambda M, o, a, b: b, lambda M, o, a, b: a)
+DIV = Op("div", "/", _math.div, lambda M, o, a, b: M.div(1.0, b), lambda M, o, a, b: -M.div(o, b))
+POW = Op("pow", "**", _math.pow, _d_pow_base, _d_pow_exponent)
+POW_SCALAR = Op("pow", "**", _math.pow_scalar, _d_pow_scalar)
+NEG = Op("neg", "-", operator.neg, lambda M, o, a: -1.0)
+ABS = Op("abs", "abs", abs, lambda M, o, a: _math.sign(M.data(a)))
+EXP = Op("exp", "exp", _math.exp, lambda M, o, a: o)
+LOG = Op("log", "log", _math.log, lambda M, o, a: M.div(1.0, a))
+SQRT = Op("sqrt", "sqrt", _math.sqrt, lambda M, o, a: M.div(0.5, o))
+TANH = Op("tanh", "tanh", math.tanh, lambda M, o, a: 1.0 - o * o)
+SIGMOID = Op("sigmoid", "σ", _math.sigmoid, lambda M, o, a: o * (1.0 - o))
+RELU = Op("relu", "relu", _math.relu, lambda M, o, a: MASKED if M.data(a) <= 0.0 else 1.0)
+# The fused weighted sum of ``dense``; its derivative rule lives in _linear_locals.
+LINEAR = Op("linear", "Σw·x+b", lambda *a: _NAN)
+LINEAR_RELU = Op("linear_relu", "relu(Σw·x+b)", lambda *a: _NAN)
+
+
+# ----------------------------------------------------------------------- Value
+
+
+def _number(x: object, what: str) -> float:
+    """``x`` as a float if it is a real number, else a TypeError naming its type."""
+    if type(x) is float:
+        return x  # type: ignore[return-value]
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return float(x)
+    if isinstance(x, Value):
+        raise TypeError(f"{what} must be a real number, not a Value (use value.data)")
+    raise TypeError(f"{what} must be a real number (int or float), not {type(x).__name__}")
+
+
+def _operand(x: object) -> Value | float | None:
+    """A binary op's other operand as a Value or a float; None if unsupported."""
+    if type(x) is Value or type(x) is float:
+        return x  # type: ignore[return-value]
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return float(x)
+    return None
+
+
+_new = object.__new__
+_pass_counter = itertools.count(1)
+
+
+class Value:
+    """A scalar in a computation graph: its ``data``, its ``grad`` and how it was made.
+
+    ``Value(2.0, label="a")`` is a leaf. Arithmetic with Values (or numbers on
+    either side) builds the graph; ``backward()`` fills ``.grad`` on every node.
+    """
+
+    __slots__ = ("data", "grad", "label", "_op", "_prev", "_local", "_arg", "_mark", "__weakref__")
+
+    data: float
+    grad: float
+    label: str
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        if type(label) is not str:
+            raise TypeError(f"label must be a str, not {type(label).__name__}")
+        self.data = _number(data, "Value data")
+        self.grad = 0.0
+        self.label = label
+        self._op: Op | None = None
+        self._prev: Sequence[Value] | None = None  # None marks a leaf
+        self._local: Sequence[float] = ()
+        self._arg: Any = None
+        self._mark = 0
+
+    # -- introspection -----------------------------------------------------
+
+    @property
+    def op(self) -> str:
+        """The symbol of the operation that made this node; ``""`` for a leaf."""
+        return self._op.symbol if self._op is not None else ""
+
+    @property
+    def op_name(self) -> str:
+        """The name of the operation that made this node (``"mul"``, ``"tanh"``); ``""`` for a leaf."""
+        return self._op.name if self._op is not None else ""
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a Value made by hand (or under ``no_grad``), not by an operation."""
+        return self._op is None
+
+    @property
+    def inputs(self) -> tuple[Value | float, ...]:
+        """The operands this node was computed from, constants included, in order.
+
+        For a fused ``dense`` neuron: its weights, then its inputs, then its bias.
+        """
+        op = self._op
+        if op is None:
+            return ()
+        if op is LINEAR or op is LINEAR_RELU:
+            row, xs, b = self._arg
+            return (*row, *xs, b)
+        if self._arg is not None:
+            return tuple(self._arg)
+        return tuple(self._prev)  # type: ignore[arg-type]
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The Values among :attr:`inputs` (each once, in order of first use)."""
+        return tuple(dict.fromkeys(x for x in self.inputs if type(x) is Value))
+
+    def __repr__(self) -> str:
+        parts = [f"data={self.data!r}", f"grad={self.grad!r}"]
+        if self._op is not None:
+            parts.append(f"op={self._op.symbol!r}")
+        if self.label:
+            parts.append(f"label={self.label!r}")
+        return f"Value({', '.join(parts)})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # -- arithmetic ----------------------------------------------------------
+
+    def __add__(self, other: Value | Number) -> Value:
+        o = _operand(other)
+        return NotImplemented if o is None else _apply(ADD, self, o)
+
+    def __radd__(self, other: Number) -> Value:
+        o = _operand(other)
+        return NotImplemented if o is None else _apply(ADD, o, self)
+
+    def __sub__(self, other: Value | Number) -> Value:
+        o = _operand(other)
+        return NotImplemented if o is None else _apply(SUB, self, o)
+
+    def __rsub__(self, other: Number) -> Value:
+        o = _operand(other)
+        return NotImplemented if o is None else _apply(SUB, o, self)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        o = _operand(other)
+        return NotImplemented if o is None else _apply(MUL, self, o)
+
+    def __rmul__(self, other: Number) -> Value:
+        o = _operand(other)
+        return NotImplemented if o is None else _apply(MUL, o, self)
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        o = _operand(other)
+        return NotImplemented if o is None else _apply(DIV, self, o)
+
+    def __rtruediv__(self, other: Number) -> Value:
+        o = _operand(other)
+        return NotImplemented if o is None else _apply(DIV, o, self)
+
+    def __pow__(self, other: Value | Number, modulo: None = None) -> Value:
+        if modulo is not None:
+            raise TypeError("pow() with a modulus is not supported for Value")
+        o = _operand(other)
+        if o is None:
+            return NotImplemented
+        return _apply(POW, self, o) if type(o) is Value else _apply(POW_SCALAR, self, o)
+
+    def __rpow__(self, other: Number) -> Value:
+        o = _operand(other)
+        return NotImplemented if o is None else _apply(POW, o, self)
+
+    def __neg__(self) -> Value:
+        return _apply(NEG, self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return _apply(ABS, self)
+
+    def exp(self) -> Value:
+        """``e ** self``; ``inf`` on overflow, as in torch."""
+        return _apply(EXP, self)
+
+    def log(self) -> Value:
+        """Natural log; ``-inf`` at 0 and ``nan`` below, as in torch."""
+        return _apply(LOG, self)
+
+    def sqrt(self) -> Value:
+        """Square root; gradient ``inf`` at 0, ``nan`` below 0."""
+        return _apply(SQRT, self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent."""
+        return _apply(TANH, self)
+
+    def sigmoid(self) -> Value:
+        """Logistic sigmoid ``1 / (1 + exp(-x))``."""
+        return _apply(SIGMOID, self)
+
+    def relu(self) -> Value:
+        """``max(0, x)``; gradient 0 at and below 0 (and 1 at nan), as in torch."""
+        return _apply(RELU, self)
+
+    # -- differentiation ---------------------------------------------------------
+
+    def backward(self, grad: Number = 1.0) -> None:
+        """Fill ``.grad`` of every node of this graph with d(self)/d(node), times ``grad``.
+
+        Leaves accumulate (a second call adds the same amount again, like torch
+        with ``retain_graph=True``); every other node's ``.grad`` is reset at
+        the start of each call, so it holds this call's gradient and no earlier
+        call's gradient is ever propagated twice.
+        """
+        g0 = _number(grad, "backward grad")
+        if self._prev is None:  # a leaf: d(self)/d(self) = 1
+            self.grad += g0
+            return
+        order = _topo(self, reset=True)
+        self.grad = g0
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # the walk allocates only floats: no cycles to find
+        try:
+            if _state.anomaly:
+                _backward_checked(order)
+            else:
+                _backward(order)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+
+# ---------------------------------------------------------------- node creation
+
+
+def _apply(op: Op, a: Value | float, b: Value | float | None = None) -> Value:
+    """Compute ``op`` on Values or floats and record the node (unary when ``b`` is None)."""
+    out = _new(Value)
+    out.grad = 0.0
+    out.label = ""
+    out._mark = 0
+    if b is None:
+        ad = a.data  # type: ignore[union-attr]
+        d = op.forward(ad)
+        out.data = d
+        if _state.fast:
+            out._op = op
+            out._prev = (a,)
+            out._local = (op.derivs[0](_FloatMath, d, ad),)
+            out._arg = None
+            return out
+        return _finish_slow(out, op, (a,), (ad,))
+    ta = type(a) is Value
+    tb = type(b) is Value
+    ad = a.data if ta else a  # type: ignore[union-attr]
+    bd = b.data if tb else b  # type: ignore[union-attr]
+    d = op.forward(ad, bd)
+    out.data = d
+    if _state.fast:
+        out._op = op
+        da, db = op.derivs if len(op.derivs) == 2 else (op.derivs[0], None)
+        if ta and tb:
+            out._prev = (a, b)
+            out._local = (da(_FloatMath, d, ad, bd), db(_FloatMath, d, ad, bd))  # type: ignore[misc]
+            out._arg = None
+        elif ta:
+            out._prev = (a,)
+            out._local = (da(_FloatMath, d, ad, bd),)
+            out._arg = (a, b)
+        else:
+            out._prev = (b,)
+            out._local = (db(_FloatMath, d, ad, bd),)  # type: ignore[misc]
+            out._arg = (a, b)
+        return out
+    return _finish_slow(out, op, (a, b), (ad, bd))
+
+
+def _finish_slow(out: Value, op: Op, args: tuple, datas: tuple) -> Value:
+    """The no_grad / anomaly path of ``_apply``."""
+    d = out.data
+    if _state.anomaly and d != d and all(x == x for x in datas):
+        shown = ", ".join(repr(x) for x in args)
+        raise AnomalyError(f"forward: {op.name}({shown}) produced nan from operands without nan")
+    if not _state.grad_enabled:
+        out._op = None
+        out._prev = None
+        out._local = ()
+        out._arg = None
+        return out
+    out._op = op
+    prev = []
+    local = []
+    for i, x in enumerate(args):
+        if type(x) is Value:
+            prev.append(x)
+            local.append(op.derivs[i](_FloatMath, d, *datas))
+    out._prev = tuple(prev)
+    out._local = tuple(local)
+    out._arg = None if len(prev) == len(args) else args
+    return out
+
+
+def dense(
+    rows: Sequence[Sequence[Value]],
+    biases: Sequence[Value | Number | None],
+    inputs: Sequence[Value | Number],
+    relu: bool = False,
+) -> list[Value]:
+    """One fused node per row: ``relu?(sum_i row[i] * inputs[i] + bias)``.
+
+    This is a layer of neurons at the cost of one graph node per neuron
+    instead of ``2n``. Weights must be Values; inputs may be Values or plain
+    numbers (numbers are constants and get no gradient); a bias may be a
+    Value, a number or None. With ``relu=True`` the activation is fused in
+    too. Gradients equal those of the same expression built op by op in
+    torch float64 (up to the rounding of the sum).
+    """
+    xs = tuple(inputs)
+    xd: list[float] = []
+    xv: list[Value] = []  # the inputs that are Values
+    for x in xs:
+        if type(x) is Value:
+            xd.append(x.data)
+            xv.append(x)
+        else:
+            xd.append(_number(x, "dense input"))
+    all_values = len(xv) == len(xs)
+    op = LINEAR_RELU if relu else LINEAR
+    fast = _state.fast
+    # For a dead relu neuron (pre-activation finite and <= 0) torch passes an
+    # exact zero to each operand. Leaves gain nothing from it, so only the
+    # non-leaf inputs stay attached (to keep the walk exact), with MASKED.
+    inner = [x for x in xv if x._prev is not None]
+    inner_masked = [MASKED] * len(inner)
+    one = [1.0]
+    mul = operator.mul
+    outs = []
+    if len(rows) != len(biases):
+        raise ValueError(f"dense: {len(rows)} weight rows but {len(biases)} biases")
+    for row, b in zip(rows, biases):
+        if len(row) != len(xs):
+            raise ValueError(f"dense: a row of {len(row)} weights for {len(xs)} inputs")
+        try:
+            wd = [w.data for w in row]
+        except AttributeError:
+            bad = next(w for w in row if type(w) is not Value)
+            raise TypeError(f"dense weights must be Values, not {type(bad).__name__}") from None
+        z = sum(map(mul, wd, xd))
+        if b is None:
+            b = 0.0
+        tbias = type(b) is Value
+        if tbias:
+            z += b.data  # type: ignore[union-attr]
+        else:
+            b = _number(b, "dense bias")
+            z += b
+        out = _new(Value)
+        out.grad = 0.0
+        out.label = ""
+        out._mark = 0
+        if relu and z <= 0.0:
+            out.data = 0.0 if z < 0.0 else z
+        else:
+            out.data = z
+        if not fast:
+            _finish_dense_slow(out, op, row, xs, b, wd, xd)
+            outs.append(out)
+            continue
+        out._op = op
+        out._arg = (row, xs, b)
+        if relu and z <= 0.0:
+            if z - z == 0.0:  # finite
+                if tbias and b._prev is not None:  # type: ignore[union-attr]
+                    out._prev = [*inner, b]
+                    out._local = [*inner_masked, MASKED]
+                else:
+                    out._prev = inner
+                    out._local = inner_masked
+            else:
+                out._prev, out._local = _dead_linear_locals(row, xs, b)
+        elif all_values:
+            out._prev = [*row, *xv, b] if tbias else [*row, *xv]
+            out._local = xd + wd + one if tbias else xd + wd
+        else:
+            wv = [w for w, x in zip(wd, xs) if type(x) is Value] if xv else []
+            out._prev = [*row, *xv, b] if tbias else [*row, *xv]
+            out._local = xd + wv + one if tbias else xd + wv
+        outs.append(out)
+    return outs
+
+
+def _dead_linear_locals(row: Sequence[Value], xs: Sequence, b: Any) -> tuple[list, list]:
+    """Locals of a dead relu neuron whose pre-activation is -inf: ``0 * partner``."""
+    prev: list[Value] = []
+    local: list[float] = []
+
+    def masked_times(partner: float) -> float:
+        return MASKED if partner - partner == 0.0 else _NAN
+
+    for w, x in zip(row, xs):
+        xd = x.data if type(x) is Value else x
+        prev.append(w)
+        local.append(masked_times(xd))
+        if type(x) is Value:
+            prev.append(x)
+            local.append(masked_times(w.data))
+    if type(b) is Value:
+        prev.append(b)
+        local.append(MASKED)
+    return prev, local
+
+
+def _finish_dense_slow(
+    out: Value, op: Op, row: Sequence[Value], xs: tuple, b: Any, wd: list, xd: list
+) -> None:
+    """The no_grad / anomaly path of ``dense``."""
+    d = out.data
+    if _state.anomaly and d != d and all(v == v for v in wd + xd):
+        bd = b.data if type(b) is Value else b
+        if bd == bd:
+            raise AnomalyError(
+                f"forward: {op.name} of weights {wd}, inputs {xd}, bias {bd!r} produced nan"
+            )
+    if not _state.grad_enabled:
+        out._op = None
+        out._prev = None
+        out._local = ()
+        out._arg = None
+        return
+    out._op = op
+    out._arg = (row, xs, b)
+    pairs = _linear_pairs(out, _FloatMath)
+    out._prev = [p for p, _ in pairs]
+    out._local = [loc for _, loc in pairs]
+
+
+def _linear_pairs(node: Value, M: Any) -> list[tuple[Value, Any]]:
+    """The fused neuron's derivative rule: d/dw_i = x_i, d/dx_i = w_i, d/db = 1.
+
+    For a dead relu neuron torch masks the sum's gradient to zero, then
+    multiplies: each operand receives ``0 * partner`` (nan for an infinite
+    partner, else an exact zero).
+    """
+    row, xs, b = node._arg
+    dead = node._op is LINEAR_RELU and node.data == 0.0
+    pairs: list[tuple[Value, Any]] = []
+
+    def local(partner: Any) -> Any:
+        pd = partner.data if type(partner) is Value else partner
+        if not dead:
+            return partner if M is _GraphMath else pd
+        return MASKED if pd - pd == 0.0 else _NAN
+
+    for w, x in zip(row, xs):
+        pairs.append((w, local(x)))
+        if type(x) is Value:
+            pairs.append((x, local(w)))
+    if type(b) is Value:
+        pairs.append((b, MASKED if dead else 1.0))
+    return pairs
+
+
+# ---------------------------------------------------------------- backward
+
+
+def _topo(root: Value, reset: bool) -> list[Value]:
+    """Non-leaf nodes reachable from ``root``, each after all of its parents.
+
+    Iterative depth-first post-order (no recursion limit); leaves are never
+    pushed. With ``reset`` every node found gets ``.grad = 0.0``.
+    """
+    enter = next(_pass_counter) * 2
+    done = enter + 1
+    order: list[Value] = []
+    emit = order.append
+    stack = [root]
+    push = stack.append
+    pop = stack.pop
+    while stack:
+        n = stack[-1]
+        m = n._mark
+        if m == enter:
+            pop()
+            n._mark = done
+            if reset:
+                n.grad = 0.0
+            emit(n)
+        elif m == done:
+            pop()
+        else:
+            n._mark = enter
+            for p in n._prev:  # type: ignore[union-attr]
+                if p._prev is not None and p._mark < enter:
+                    push(p)
+    return order
+
+
+def _backward(order: list[Value]) -> None:
+    """Propagate ``.grad`` through ``order`` (children before parents when reversed)."""
+    for n in reversed(order):
+        g = n.grad
+        if g - g == 0.0:  # finite: a MASKED local multiplies to an exact zero anyway
+            for p, loc in zip(n._prev, n._local):  # type: ignore[arg-type]
+                p.grad += g * loc
+        else:  # inf or nan: MASKED must give exactly 0, not inf * 0
+            for p, loc in zip(n._prev, n._local):  # type: ignore[arg-type]
+                if loc is not MASKED:
+                    p.grad += g * loc
+
+
+def _backward_checked(order: list[Value]) -> None:
+    """``_backward`` that raises AnomalyError at the first nan it creates."""
+    for n in reversed(order):
+        g = n.grad
+        for i, (p, loc) in enumerate(zip(n._prev, n._local)):  # type: ignore[arg-type]
+            if loc is MASKED:
+                continue
+            c = g * loc
+            if c != c and g == g:
+                raise AnomalyError(
+                    f"backward: {n._op.name} (value {n.data!r}) passed nan to its operand "  # type: ignore[union-attr]
+                    f"#{i} {p!r}: incoming gradient {g!r} times local derivative {loc!r}"
+                )
+            p.grad += c
+
+
+def _graph_pairs(node: Value) -> list[tuple[Value, Any]]:
+    """(parent, local gradient as a Value or constant) for ``create_graph``."""
+    op = node._op
+    if op is LINEAR or op is LINEAR_RELU:
+        return _linear_pairs(node, _GraphMath)
+    args = node._arg if node._arg is not None else node._prev
+    return [
+        (x, d(_GraphMath, node, *args))
+        for x, d in zip(args, op.derivs)  # type: ignore[union-attr]
+        if type(x) is Value
+    ]
+
+
+def grad(
+    output: Value,
+    inputs: Value | Iterable[Value],
+    grad_output: Value | Number = 1.0,
+    create_graph: bool = False,
+) -> list[Value]:
+    """d(output)/d(input) for each input, like ``torch.autograd.grad``; ``.grad`` is left alone.
+
+    With ``create_graph=True`` the gradients are Values on a new graph (built
+    from the same derivative rules as ``backward``), so they can be
+    differentiated again: second derivatives, Hessians, Newton steps. An
+    input that ``output`` does not depend on gets a gradient of 0.
+    """
+    if type(output) is not Value:
+        raise TypeError(f"grad: output must be a Value, not {type(output).__name__}")
+    xs = [inputs] if type(inputs) is Value else list(inputs)  # type: ignore[arg-type]
+    for x in xs:
+        if type(x) is not Value:
+            raise TypeError(f"grad: inputs must be Values, not {type(x).__name__}")
+    if type(grad_output) is not Value:
+        grad_output = _number(grad_output, "grad_output")
+    elif not create_graph:
+        grad_output = grad_output.data
+    acc: dict[Value, Any] = {output: grad_output}
+    if output._prev is not None:
+        order = _topo(output, reset=False)
+        if create_graph:
+            with _enable_grad():
+                _accumulate_graph(order, acc)
+        else:
+            _accumulate_floats(order, acc)
+    result = []
+    for x in xs:
+        g = acc.get(x, 0.0)
+        if type(g) is not Value:
+            g = Value(g)
+        result.append(g)
+    return result
+
+
+def _accumulate_floats(order: list[Value], acc: dict[Value, Any]) -> None:
+    get = acc.get
+    for n in reversed(order):
+        g = get(n)
+        if g is None:
+            continue
+        finite = g - g == 0.0
+        for p, loc in zip(n._prev, n._local):  # type: ignore[arg-type]
+            if loc is MASKED and not finite:
+                continue
+            acc[p] = get(p, 0.0) + g * loc
+
+
+def _accumulate_graph(order: list[Value], acc: dict[Value, Any]) -> None:
+    get = acc.get
+    for n in reversed(order):
+        g = get(n)
+        if g is None:
+            continue
+        for p, loc in _graph_pairs(n):
+            c = 0.0 if loc is MASKED else g * loc
+            prev = get(p)
+            acc[p] = c if prev is None else prev + c

@@ -1,0 +1,1 @@
+"""Computation graphs drawn as SVG, with the value and gradient on every node."""
