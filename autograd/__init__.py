@@ -9,12 +9,14 @@ from .engine import (
     MASKED,
     AnomalyError,
     Value,
+    backward_steps,
     dense,
     detect_anomaly,
     grad,
     is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
+    topological_order,
 )
 from .gradcheck import GradcheckError, gradcheck
 
@@ -23,6 +25,7 @@ __all__ = [
     "AnomalyError",
     "GradcheckError",
     "Value",
+    "backward_steps",
     "dense",
     "detect_anomaly",
     "grad",
@@ -30,5 +33,6 @@ __all__ = [
     "is_anomaly_enabled",
     "is_grad_enabled",
     "no_grad",
+    "topological_order",
 ]
 __version__ = "0.1.0"

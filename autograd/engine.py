@@ -28,7 +28,7 @@ import math
 import numbers
 import operator
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from . import _math
@@ -37,6 +37,8 @@ __all__ = [
     "MASKED",
     "AnomalyError",
     "Op",
+    "backward_steps",
+    "topological_order",
     "Value",
     "dense",
     "detect_anomaly",
@@ -707,6 +709,44 @@ def _topo(root: Value, reset: bool) -> list[Value]:
             for p in n._prev:  # type: ignore[union-attr]
                 if p._prev is not None and p._mark < enter:
                     push(p)
+    return order
+
+
+def backward_steps(root: Value, grad: Number = 1.0) -> Iterator[Value]:
+    """Run ``root.backward(grad)`` one node at a time, for watching it happen.
+
+    Yields each non-leaf node right after it has passed its gradient on to
+    its parents, in the order ``backward`` uses (the root first). The
+    ``.grad`` fields are exactly those ``backward`` leaves once exhausted.
+    """
+    if type(root) is not Value:
+        raise TypeError(f"backward_steps: root must be a Value, not {type(root).__name__}")
+    g0 = _number(grad, "backward grad")
+    if root._prev is None:
+        root.grad += g0
+        return
+    order = _topo(root, reset=True)
+    root.grad = g0
+    for n in reversed(order):
+        _backward([n])
+        yield n
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node of ``root``'s graph, leaves included, each after the nodes it was computed from.
+
+    Deterministic: the same graph gives the same order every run.
+    """
+    if type(root) is not Value:
+        raise TypeError(f"topological_order: root must be a Value, not {type(root).__name__}")
+    order: list[Value] = []
+    seen: set[int] = set()
+    for n in [root] if root._prev is None else _topo(root, reset=False):
+        for p in n.parents:
+            if p._prev is None and id(p) not in seen:
+                seen.add(id(p))
+                order.append(p)
+        order.append(n)
     return order
 
 
