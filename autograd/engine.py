@@ -9,9 +9,12 @@ How it is built, and why (see the README's "Design" section for the figures):
   once at forward time and stored on the node. With the graph namespace the
   very same rule yields it as a ``Value`` on a new graph, which is what
   ``grad(..., create_graph=True)`` differentiates again.
-* A node keeps its parents in one tuple and their local gradients in
-  another. There are no closures, so a graph holds no reference cycle and is
-  freed by reference counting the moment it is dropped.
+* A unary or binary node keeps its parents and their local gradients in
+  slots (``_p0``/``_p1``, ``_l0``/``_l1``): one object per node for the
+  garbage collector to track, and nothing to allocate when walking it. A
+  fused n-ary node (``dense``) keeps lists there instead. There are no
+  closures, so a graph holds no reference cycle and is freed by reference
+  counting the moment it is dropped.
 * ``backward`` walks the graph iteratively (no recursion limit), in a
   deterministic order, and skips leaves while sorting.
 * Where PyTorch masks a gradient with ``where`` (relu below zero, ``x ** 0``,
@@ -42,6 +45,7 @@ __all__ = [
     "Value",
     "dense",
     "detect_anomaly",
+    "gc_paused",
     "grad",
     "is_anomaly_enabled",
     "is_grad_enabled",
@@ -134,6 +138,31 @@ class detect_anomaly(_Switch):  # noqa: N801 - named like torch.autograd.detect_
     _value = True
 
 
+class gc_paused:  # noqa: N801 - a context manager, named like one
+    """Context manager: pause Python's cyclic garbage collector, restoring it on exit.
+
+    Value graphs hold no reference cycles (no closures, no back-references),
+    so reference counting frees them the moment they are dropped and the
+    cyclic collector never finds anything in them. It still scans every node
+    of a large live graph on each full collection, which makes building a
+    1,000,000-node graph ~1.6x slower than it need be. The engine never
+    changes the collector process-wide on its own (your program may rely on
+    it for its own cycles); ``backward()`` pauses it only for its own walk.
+    Wrap graph building in ``gc_paused()`` when you build very large graphs;
+    the training helpers do so per step. The collector is process-wide: this
+    pauses it for every thread.
+    """
+
+    def __enter__(self) -> gc_paused:
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._was_enabled:
+            gc.enable()
+
+
 # ----------------------------------------------------------------- math namespaces
 
 
@@ -195,11 +224,16 @@ class Op:
     __slots__ = ("name", "symbol", "forward", "derivs")
 
     def __init__(
-        self, name: str, symbol: str, forward: Callable[..., float], *derivs: Callable[..., Any]
+        self,
+        name: str,
+        symbol: str,
+        forward: Callable[..., float],
+        *derivs: Callable[..., Any] | None,
     ) -> None:
         self.name = name
         self.symbol = symbol
         self.forward = forward
+        #: One rule per operand; None for an operand that is always a constant.
         self.derivs = derivs
 
     def __repr__(self) -> str:
@@ -225,7 +259,7 @@ SUB = Op("sub", "-", operator.sub, lambda M, o, a, b: 1.0, lambda M, o, a, b: -1
 MUL = Op("mul", "*", operator.mul, lambda M, o, a, b: b, lambda M, o, a, b: a)
 DIV = Op("div", "/", _math.div, lambda M, o, a, b: M.div(1.0, b), lambda M, o, a, b: -M.div(o, b))
 POW = Op("pow", "**", _math.pow, _d_pow_base, _d_pow_exponent)
-POW_SCALAR = Op("pow", "**", _math.pow_scalar, _d_pow_scalar)
+POW_SCALAR = Op("pow", "**", _math.pow_scalar, _d_pow_scalar, None)
 NEG = Op("neg", "-", operator.neg, lambda M, o, a: -1.0)
 ABS = Op("abs", "abs", abs, lambda M, o, a: _math.sign(M.data(a)))
 EXP = Op("exp", "exp", _math.exp, lambda M, o, a: o)
@@ -234,7 +268,7 @@ SQRT = Op("sqrt", "sqrt", _math.sqrt, lambda M, o, a: M.div(0.5, o))
 TANH = Op("tanh", "tanh", math.tanh, lambda M, o, a: 1.0 - o * o)
 SIGMOID = Op("sigmoid", "σ", _math.sigmoid, lambda M, o, a: o * (1.0 - o))
 RELU = Op("relu", "relu", _math.relu, lambda M, o, a: MASKED if M.data(a) <= 0.0 else 1.0)
-# The fused weighted sum of ``dense``; its derivative rule lives in _linear_locals.
+# The fused weighted sum of ``dense``; its derivative rule is _linear_pairs.
 LINEAR = Op("linear", "Σw·x+b", lambda *a: _NAN)
 LINEAR_RELU = Op("linear_relu", "relu(Σw·x+b)", lambda *a: _NAN)
 
@@ -273,7 +307,13 @@ class Value:
     either side) builds the graph; ``backward()`` fills ``.grad`` on every node.
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_prev", "_local", "_arg", "_mark", "__weakref__")
+    # _op: the Op (None for a leaf). _p0/_p1: the parent Values (_p1 None when
+    # there is one), or for a fused node a list of parents in _p0. _l0/_l1:
+    # their local gradients (a list in _l0 for a fused node). _arg: what the
+    # parents leave out: the constant operand of a binary op (then _l1 holds
+    # the position, 0 or 1, of the Value operand), or (weights, inputs, bias)
+    # of a fused node. _mark: the last walk that visited this node.
+    __slots__ = ("data", "grad", "label", "_op", "_p0", "_p1", "_l0", "_l1", "_arg", "_mark")
 
     data: float
     grad: float
@@ -286,8 +326,10 @@ class Value:
         self.grad = 0.0
         self.label = label
         self._op: Op | None = None
-        self._prev: Sequence[Value] | None = None  # None marks a leaf
-        self._local: Sequence[float] = ()
+        self._p0: Any = None
+        self._p1: Value | None = None
+        self._l0: Any = None
+        self._l1: Any = None
         self._arg: Any = None
         self._mark = 0
 
@@ -320,9 +362,11 @@ class Value:
         if op is LINEAR or op is LINEAR_RELU:
             row, xs, b = self._arg
             return (*row, *xs, b)
-        if self._arg is not None:
-            return tuple(self._arg)
-        return tuple(self._prev)  # type: ignore[arg-type]
+        if self._p1 is not None:
+            return (self._p0, self._p1)
+        if len(op.derivs) == 1:
+            return (self._p0,)
+        return (self._p0, self._arg) if self._l1 == 0 else (self._arg, self._p0)
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -430,7 +474,7 @@ class Value:
         call's gradient is ever propagated twice.
         """
         g0 = _number(grad, "backward grad")
-        if self._prev is None:  # a leaf: d(self)/d(self) = 1
+        if self._op is None:  # a leaf: d(self)/d(self) = 1
             self.grad += g0
             return
         order = _topo(self, reset=True)
@@ -462,8 +506,10 @@ def _apply(op: Op, a: Value | float, b: Value | float | None = None) -> Value:
         out.data = d
         if _state.fast:
             out._op = op
-            out._prev = (a,)
-            out._local = (op.derivs[0](_FloatMath, d, ad),)
+            out._p0 = a
+            out._p1 = None
+            out._l0 = op.derivs[0](_FloatMath, d, ad)  # type: ignore[misc]
+            out._l1 = None
             out._arg = None
             return out
         return _finish_slow(out, op, (a,), (ad,))
@@ -475,21 +521,33 @@ def _apply(op: Op, a: Value | float, b: Value | float | None = None) -> Value:
     out.data = d
     if _state.fast:
         out._op = op
-        da, db = op.derivs if len(op.derivs) == 2 else (op.derivs[0], None)
+        da, db = op.derivs
         if ta and tb:
-            out._prev = (a, b)
-            out._local = (da(_FloatMath, d, ad, bd), db(_FloatMath, d, ad, bd))  # type: ignore[misc]
+            out._p0 = a
+            out._p1 = b
+            out._l0 = da(_FloatMath, d, ad, bd)  # type: ignore[misc]
+            out._l1 = db(_FloatMath, d, ad, bd)  # type: ignore[misc]
             out._arg = None
         elif ta:
-            out._prev = (a,)
-            out._local = (da(_FloatMath, d, ad, bd),)
-            out._arg = (a, b)
+            out._p0 = a
+            out._p1 = None
+            out._l0 = da(_FloatMath, d, ad, bd)  # type: ignore[misc]
+            out._l1 = 0
+            out._arg = b
         else:
-            out._prev = (b,)
-            out._local = (db(_FloatMath, d, ad, bd),)  # type: ignore[misc]
-            out._arg = (a, b)
+            out._p0 = b
+            out._p1 = None
+            out._l0 = db(_FloatMath, d, ad, bd)  # type: ignore[misc]
+            out._l1 = 1
+            out._arg = a
         return out
     return _finish_slow(out, op, (a, b), (ad, bd))
+
+
+def _make_leaf(out: Value) -> Value:
+    out._op = None
+    out._p0 = out._p1 = out._l0 = out._l1 = out._arg = None
+    return out
 
 
 def _finish_slow(out: Value, op: Op, args: tuple, datas: tuple) -> Value:
@@ -499,21 +557,20 @@ def _finish_slow(out: Value, op: Op, args: tuple, datas: tuple) -> Value:
         shown = ", ".join(repr(x) for x in args)
         raise AnomalyError(f"forward: {op.name}({shown}) produced nan from operands without nan")
     if not _state.grad_enabled:
-        out._op = None
-        out._prev = None
-        out._local = ()
-        out._arg = None
-        return out
+        return _make_leaf(out)
     out._op = op
-    prev = []
-    local = []
-    for i, x in enumerate(args):
-        if type(x) is Value:
-            prev.append(x)
-            local.append(op.derivs[i](_FloatMath, d, *datas))
-    out._prev = tuple(prev)
-    out._local = tuple(local)
-    out._arg = None if len(prev) == len(args) else args
+    out._p1 = out._l1 = out._arg = None
+    locals_ = [
+        op.derivs[i](_FloatMath, d, *datas) if type(x) is Value else None  # type: ignore[misc]
+        for i, x in enumerate(args)
+    ]
+    if len(args) == 1 or type(args[0]) is Value and type(args[1]) is Value:
+        out._p0, out._l0 = args[0], locals_[0]
+        if len(args) == 2:
+            out._p1, out._l1 = args[1], locals_[1]
+    else:
+        i = 0 if type(args[0]) is Value else 1
+        out._p0, out._l0, out._l1, out._arg = args[i], locals_[i], i, args[1 - i]
     return out
 
 
@@ -530,8 +587,11 @@ def dense(
     numbers (numbers are constants and get no gradient); a bias may be a
     Value, a number or None. With ``relu=True`` the activation is fused in
     too. Gradients equal those of the same expression built op by op in
-    torch float64 (up to the rounding of the sum).
+    torch float64 (up to the rounding of the sum). The inputs are read once
+    for all rows.
     """
+    if len(rows) != len(biases):
+        raise ValueError(f"dense: {len(rows)} weight rows but {len(biases)} biases")
     xs = tuple(inputs)
     xd: list[float] = []
     xv: list[Value] = []  # the inputs that are Values
@@ -544,16 +604,15 @@ def dense(
     all_values = len(xv) == len(xs)
     op = LINEAR_RELU if relu else LINEAR
     fast = _state.fast
-    # For a dead relu neuron (pre-activation finite and <= 0) torch passes an
-    # exact zero to each operand. Leaves gain nothing from it, so only the
-    # non-leaf inputs stay attached (to keep the walk exact), with MASKED.
-    inner = [x for x in xv if x._prev is not None]
+    # A dead relu neuron (pre-activation finite and <= 0): torch masks its
+    # gradient to zero, so every operand receives an exact zero. Leaves gain
+    # nothing from that; non-leaf inputs stay attached with MASKED so that
+    # the walk (and what reaches their own parents) is exactly torch's.
+    inner = [x for x in xv if x._op is not None]
     inner_masked = [MASKED] * len(inner)
     one = [1.0]
     mul = operator.mul
     outs = []
-    if len(rows) != len(biases):
-        raise ValueError(f"dense: {len(rows)} weight rows but {len(biases)} biases")
     for row, b in zip(rows, biases):
         if len(row) != len(xs):
             raise ValueError(f"dense: a row of {len(row)} weights for {len(xs)} inputs")
@@ -575,56 +634,34 @@ def dense(
         out.grad = 0.0
         out.label = ""
         out._mark = 0
-        if relu and z <= 0.0:
-            out.data = 0.0 if z < 0.0 else z
-        else:
-            out.data = z
+        dead = relu and z <= 0.0
+        out.data = (0.0 if z < 0.0 else z) if dead else z
         if not fast:
             _finish_dense_slow(out, op, row, xs, b, wd, xd)
             outs.append(out)
             continue
         out._op = op
+        out._p1 = out._l1 = None
         out._arg = (row, xs, b)
-        if relu and z <= 0.0:
+        if dead:
             if z - z == 0.0:  # finite
-                if tbias and b._prev is not None:  # type: ignore[union-attr]
-                    out._prev = [*inner, b]
-                    out._local = [*inner_masked, MASKED]
+                if tbias and b._op is not None:  # type: ignore[union-attr]
+                    out._p0 = [*inner, b]
+                    out._l0 = [*inner_masked, MASKED]
                 else:
-                    out._prev = inner
-                    out._local = inner_masked
+                    out._p0 = inner
+                    out._l0 = inner_masked
             else:
-                out._prev, out._local = _dead_linear_locals(row, xs, b)
-        elif all_values:
-            out._prev = [*row, *xv, b] if tbias else [*row, *xv]
-            out._local = xd + wd + one if tbias else xd + wd
+                pairs = _linear_pairs(out, _FloatMath)
+                out._p0 = [p for p, _ in pairs]
+                out._l0 = [loc for _, loc in pairs]
         else:
-            wv = [w for w, x in zip(wd, xs) if type(x) is Value] if xv else []
-            out._prev = [*row, *xv, b] if tbias else [*row, *xv]
-            out._local = xd + wv + one if tbias else xd + wv
+            if not all_values:  # weights of Value inputs only
+                wd = [w for w, x in zip(wd, xs) if type(x) is Value] if xv else []
+            out._p0 = [*row, *xv, b] if tbias else [*row, *xv]
+            out._l0 = xd + wd + one if tbias else xd + wd
         outs.append(out)
     return outs
-
-
-def _dead_linear_locals(row: Sequence[Value], xs: Sequence, b: Any) -> tuple[list, list]:
-    """Locals of a dead relu neuron whose pre-activation is -inf: ``0 * partner``."""
-    prev: list[Value] = []
-    local: list[float] = []
-
-    def masked_times(partner: float) -> float:
-        return MASKED if partner - partner == 0.0 else _NAN
-
-    for w, x in zip(row, xs):
-        xd = x.data if type(x) is Value else x
-        prev.append(w)
-        local.append(masked_times(xd))
-        if type(x) is Value:
-            prev.append(x)
-            local.append(masked_times(w.data))
-    if type(b) is Value:
-        prev.append(b)
-        local.append(MASKED)
-    return prev, local
 
 
 def _finish_dense_slow(
@@ -632,23 +669,20 @@ def _finish_dense_slow(
 ) -> None:
     """The no_grad / anomaly path of ``dense``."""
     d = out.data
-    if _state.anomaly and d != d and all(v == v for v in wd + xd):
-        bd = b.data if type(b) is Value else b
-        if bd == bd:
-            raise AnomalyError(
-                f"forward: {op.name} of weights {wd}, inputs {xd}, bias {bd!r} produced nan"
-            )
+    bd = b.data if type(b) is Value else b
+    if _state.anomaly and d != d and all(v == v for v in wd + xd) and bd == bd:
+        raise AnomalyError(
+            f"forward: {op.name} of weights {wd}, inputs {xd}, bias {bd!r} produced nan"
+        )
     if not _state.grad_enabled:
-        out._op = None
-        out._prev = None
-        out._local = ()
-        out._arg = None
+        _make_leaf(out)
         return
     out._op = op
+    out._p1 = out._l1 = None
     out._arg = (row, xs, b)
     pairs = _linear_pairs(out, _FloatMath)
-    out._prev = [p for p, _ in pairs]
-    out._local = [loc for _, loc in pairs]
+    out._p0 = [p for p, _ in pairs]
+    out._l0 = [loc for _, loc in pairs]
 
 
 def _linear_pairs(node: Value, M: Any) -> list[tuple[Value, Any]]:
@@ -656,7 +690,7 @@ def _linear_pairs(node: Value, M: Any) -> list[tuple[Value, Any]]:
 
     For a dead relu neuron torch masks the sum's gradient to zero, then
     multiplies: each operand receives ``0 * partner`` (nan for an infinite
-    partner, else an exact zero).
+    or nan partner, else an exact zero: MASKED).
     """
     row, xs, b = node._arg
     dead = node._op is LINEAR_RELU and node.data == 0.0
@@ -680,11 +714,23 @@ def _linear_pairs(node: Value, M: Any) -> list[tuple[Value, Any]]:
 # ---------------------------------------------------------------- backward
 
 
+def _edges(n: Value) -> tuple[Sequence[Value], Sequence[Any]]:
+    """A node's parents and their local gradients as two sequences (for slow paths)."""
+    p = n._p0
+    if p is None:
+        return (), ()
+    if type(p) is Value:
+        if n._p1 is None:
+            return (p,), (n._l0,)
+        return (p, n._p1), (n._l0, n._l1)
+    return p, n._l0
+
+
 def _topo(root: Value, reset: bool) -> list[Value]:
     """Non-leaf nodes reachable from ``root``, each after all of its parents.
 
-    Iterative depth-first post-order (no recursion limit); leaves are never
-    pushed. With ``reset`` every node found gets ``.grad = 0.0``.
+    Iterative depth-first post-order (no recursion limit, deterministic);
+    leaves are never pushed. With ``reset`` every node found gets ``.grad = 0.0``.
     """
     enter = next(_pass_counter) * 2
     done = enter + 1
@@ -706,9 +752,17 @@ def _topo(root: Value, reset: bool) -> list[Value]:
             pop()
         else:
             n._mark = enter
-            for p in n._prev:  # type: ignore[union-attr]
-                if p._prev is not None and p._mark < enter:
+            p = n._p0
+            if type(p) is Value:
+                q = n._p1
+                if q is not None and q._op is not None and q._mark < enter:
+                    push(q)
+                if p._op is not None and p._mark < enter:
                     push(p)
+            else:
+                for p in reversed(p):
+                    if p._op is not None and p._mark < enter:
+                        push(p)
     return order
 
 
@@ -722,7 +776,7 @@ def backward_steps(root: Value, grad: Number = 1.0) -> Iterator[Value]:
     if type(root) is not Value:
         raise TypeError(f"backward_steps: root must be a Value, not {type(root).__name__}")
     g0 = _number(grad, "backward grad")
-    if root._prev is None:
+    if root._op is None:
         root.grad += g0
         return
     order = _topo(root, reset=True)
@@ -741,9 +795,9 @@ def topological_order(root: Value) -> list[Value]:
         raise TypeError(f"topological_order: root must be a Value, not {type(root).__name__}")
     order: list[Value] = []
     seen: set[int] = set()
-    for n in [root] if root._prev is None else _topo(root, reset=False):
+    for n in [root] if root._op is None else _topo(root, reset=False):
         for p in n.parents:
-            if p._prev is None and id(p) not in seen:
+            if p._op is None and id(p) not in seen:
                 seen.add(id(p))
                 order.append(p)
         order.append(n)
@@ -754,11 +808,18 @@ def _backward(order: list[Value]) -> None:
     """Propagate ``.grad`` through ``order`` (children before parents when reversed)."""
     for n in reversed(order):
         g = n.grad
+        p = n._p0
         if g - g == 0.0:  # finite: a MASKED local multiplies to an exact zero anyway
-            for p, loc in zip(n._prev, n._local):  # type: ignore[arg-type]
-                p.grad += g * loc
-        else:  # inf or nan: MASKED must give exactly 0, not inf * 0
-            for p, loc in zip(n._prev, n._local):  # type: ignore[arg-type]
+            if type(p) is Value:
+                p.grad += g * n._l0
+                q = n._p1
+                if q is not None:
+                    q.grad += g * n._l1
+            else:
+                for p, loc in zip(p, n._l0):
+                    p.grad += g * loc
+        else:  # inf or nan: MASKED must give exactly 0, not inf * 0 = nan
+            for p, loc in zip(*_edges(n)):
                 if loc is not MASKED:
                     p.grad += g * loc
 
@@ -767,7 +828,7 @@ def _backward_checked(order: list[Value]) -> None:
     """``_backward`` that raises AnomalyError at the first nan it creates."""
     for n in reversed(order):
         g = n.grad
-        for i, (p, loc) in enumerate(zip(n._prev, n._local)):  # type: ignore[arg-type]
+        for i, (p, loc) in enumerate(zip(*_edges(n))):
             if loc is MASKED:
                 continue
             c = g * loc
@@ -784,11 +845,11 @@ def _graph_pairs(node: Value) -> list[tuple[Value, Any]]:
     op = node._op
     if op is LINEAR or op is LINEAR_RELU:
         return _linear_pairs(node, _GraphMath)
-    args = node._arg if node._arg is not None else node._prev
+    args = node.inputs
     return [
         (x, d(_GraphMath, node, *args))
         for x, d in zip(args, op.derivs)  # type: ignore[union-attr]
-        if type(x) is Value
+        if type(x) is Value and d is not None
     ]
 
 
@@ -807,7 +868,12 @@ def grad(
     """
     if type(output) is not Value:
         raise TypeError(f"grad: output must be a Value, not {type(output).__name__}")
-    xs = [inputs] if type(inputs) is Value else list(inputs)  # type: ignore[arg-type]
+    if type(inputs) is Value:
+        xs = [inputs]
+    elif isinstance(inputs, Iterable) and not isinstance(inputs, str):
+        xs = list(inputs)
+    else:
+        raise TypeError(f"grad: inputs must be a Value or Values, not {type(inputs).__name__}")
     for x in xs:
         if type(x) is not Value:
             raise TypeError(f"grad: inputs must be Values, not {type(x).__name__}")
@@ -816,7 +882,7 @@ def grad(
     elif not create_graph:
         grad_output = grad_output.data
     acc: dict[Value, Any] = {output: grad_output}
-    if output._prev is not None:
+    if output._op is not None:
         order = _topo(output, reset=False)
         if create_graph:
             with _enable_grad():
@@ -826,9 +892,7 @@ def grad(
     result = []
     for x in xs:
         g = acc.get(x, 0.0)
-        if type(g) is not Value:
-            g = Value(g)
-        result.append(g)
+        result.append(g if type(g) is Value else Value(g))
     return result
 
 
@@ -839,7 +903,7 @@ def _accumulate_floats(order: list[Value], acc: dict[Value, Any]) -> None:
         if g is None:
             continue
         finite = g - g == 0.0
-        for p, loc in zip(n._prev, n._local):  # type: ignore[arg-type]
+        for p, loc in zip(*_edges(n)):
             if loc is MASKED and not finite:
                 continue
             acc[p] = get(p, 0.0) + g * loc
