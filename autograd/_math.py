@@ -34,7 +34,7 @@ def _is_odd_integer(y: float) -> bool:
     return y == y and abs(y) != INF and y % 2.0 == 1.0
 
 
-def pow(x: float, y: float) -> float:  # noqa: A001 - mirrors C's pow
+def pow(x: float, y: float) -> float:
     """C ``pow(x, y)`` (what ``torch.pow`` uses for a tensor exponent), never raising."""
     try:
         return _pow(x, y)
@@ -97,7 +97,7 @@ def sigmoid(x: float) -> float:
 
 
 def relu(x: float) -> float:
-    """``max(0, x)`` as torch computes it: ``relu(-0.0)`` is ``-0.0`` and ``relu(nan)`` is ``nan``."""
+    """``max(0, x)`` as torch computes it: ``relu(-0.0) = -0.0``, ``relu(nan) = nan``."""
     return 0.0 if x < 0.0 else x
 
 

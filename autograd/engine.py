@@ -342,7 +342,7 @@ class Value:
 
     @property
     def op_name(self) -> str:
-        """The name of the operation that made this node (``"mul"``, ``"tanh"``); ``""`` for a leaf."""
+        """The operation's name (``"mul"``, ``"tanh"``); ``""`` for a leaf."""
         return self._op.name if self._op is not None else ""
 
     @property
@@ -564,7 +564,7 @@ def _finish_slow(out: Value, op: Op, args: tuple, datas: tuple) -> Value:
         op.derivs[i](_FloatMath, d, *datas) if type(x) is Value else None  # type: ignore[misc]
         for i, x in enumerate(args)
     ]
-    if len(args) == 1 or type(args[0]) is Value and type(args[1]) is Value:
+    if len(args) == 1 or (type(args[0]) is Value and type(args[1]) is Value):
         out._p0, out._l0 = args[0], locals_[0]
         if len(args) == 2:
             out._p1, out._l1 = args[1], locals_[1]
@@ -760,9 +760,9 @@ def _topo(root: Value, reset: bool) -> list[Value]:
                 if p._op is not None and p._mark < enter:
                     push(p)
             else:
-                for p in reversed(p):
-                    if p._op is not None and p._mark < enter:
-                        push(p)
+                for x in reversed(p):
+                    if x._op is not None and x._mark < enter:
+                        push(x)
     return order
 
 
@@ -816,8 +816,8 @@ def _backward(order: list[Value]) -> None:
                 if q is not None:
                     q.grad += g * n._l1
             else:
-                for p, loc in zip(p, n._l0):
-                    p.grad += g * loc
+                for x, loc in zip(p, n._l0):
+                    x.grad += g * loc
         else:  # inf or nan: MASKED must give exactly 0, not inf * 0 = nan
             for p, loc in zip(*_edges(n)):
                 if loc is not MASKED:

@@ -284,7 +284,7 @@ class MLP(Module):
         return [self.nin, *(layer.nout for layer in self.layers)]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        """The network's output for inputs ``x``; a bare Value when the last layer has one neuron."""
+        """The network's output for ``x``; a bare Value when the last layer has one neuron."""
         x = _check_inputs(x, self.nin, "MLP")
         out: Any = x
         for layer in self.layers:

@@ -20,18 +20,16 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import random
 import statistics
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from autograd import Value, gc_paused  # noqa: E402
-from autograd.nn import MLP  # noqa: E402
+from autograd import Value, gc_paused
+from autograd.nn import MLP
 
 ALPHA = 1e-4  # L2 weight of micrograd's demo
 
@@ -43,7 +41,7 @@ def initial_weights(sizes: list[int], seed: int) -> list[tuple[list[list[float]]
     """Per layer: weight rows and biases, drawn once and copied into every implementation."""
     rng = random.Random(seed)
     layers = []
-    for nin, nout in zip(sizes, sizes[1:]):
+    for nin, nout in itertools.pairwise(sizes):
         rows = [[rng.uniform(-1, 1) for _ in range(nin)] for _ in range(nout)]
         layers.append((rows, [rng.uniform(-0.1, 0.1) for _ in range(nout)]))
     return layers
@@ -149,13 +147,13 @@ def moons_step_floats(layers: list, X: list, Y: list, lr: float) -> float:
 
 
 class TorchScalarMLP:
-    """MLP(2,[16,16,1]) with one 0-dim float64 tensor per scalar, as a scalar engine would use torch."""
+    """MLP(2,[16,16,1]) with one 0-dim float64 tensor per scalar (torch used as a scalar engine)."""
 
     def __init__(self, weights: list) -> None:
         import torch
 
         self.torch = torch
-        t = lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True)  # noqa: E731
+        t = lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True)
         self.layers = [
             ([[t(w) for w in row] for row in rows], [t(b) for b in bs]) for rows, bs in weights
         ]
