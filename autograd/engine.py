@@ -25,6 +25,7 @@ How it is built, and why (see the README's "Design" section for the figures):
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import math
@@ -109,6 +110,17 @@ class _Switch:
     def __exit__(self, *exc: object) -> None:
         setattr(_state, self._attr, self._saved.pop())
         _state.update()
+
+    def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Use as a decorator: ``fn`` runs inside this context on every call."""
+        switch = type(self)
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with switch():
+                return fn(*args, **kwargs)
+
+        return wrapper
 
 
 class no_grad(_Switch):  # noqa: N801 - named like torch.no_grad
