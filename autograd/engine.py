@@ -385,6 +385,22 @@ class Value:
         """The Values among :attr:`inputs` (each once, in order of first use)."""
         return tuple(dict.fromkeys(x for x in self.inputs if type(x) is Value))
 
+    @property
+    def local_grads(self) -> list[tuple[Value, float]]:
+        """The edges ``backward`` uses: ``(parent, d(self)/d(parent))`` pairs, in order.
+
+        A parent used twice appears twice (``x * x``). A dead relu neuron of
+        ``dense`` lists no leaf parents: they would receive an exact zero.
+        """
+        return list(zip(*_edges(self)))
+
+    @property
+    def dense_parts(self) -> tuple[Sequence[Value], tuple, Value | float] | None:
+        """For a fused :func:`dense` neuron, its ``(weights, inputs, bias)``; else None."""
+        if self._op is LINEAR or self._op is LINEAR_RELU:
+            return self._arg
+        return None
+
     def __repr__(self) -> str:
         parts = [f"data={self.data!r}", f"grad={self.grad!r}"]
         if self._op is not None:

@@ -1,0 +1,209 @@
+"""viz.draw_dot on networks: clusters by neuron and layer, collapsed boxes, big-graph defaults."""
+
+from __future__ import annotations
+
+import re
+import time
+import warnings
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from autograd import Value, topological_order
+from autograd.nn import MLP, Layer, Neuron
+from viz import VizWarning, draw_dot
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def all_texts(svg: str) -> list[str]:
+    return [t.text or "" for t in ET.fromstring(svg.encode()).iter(f"{SVG_NS}text")]
+
+
+def clusters(source: str) -> dict[str, list[str]]:
+    """``{cluster name: ids of the value nodes declared directly or nested inside it}``."""
+    found: dict[str, list[str]] = {}
+    stack: list[str] = []
+    for line in source.splitlines():
+        m = re.match(r"\s*subgraph (cluster_\w+) \{", line)
+        if m:
+            stack.append(m.group(1))
+            found[m.group(1)] = []
+            continue
+        if line.strip() == "}" and stack:
+            stack.pop()
+            continue
+        node = re.match(r"\s*(v\d+) \[", line)
+        if node:
+            for name in stack:
+                found[name].append(node.group(1))
+    return found
+
+
+def boxes(source: str) -> dict[str, str]:
+    """``{box id: its label's text}`` for collapsed neuron (n*) and layer (l*) boxes."""
+    out = {}
+    for m in re.finditer(
+        r'^\s*([nl]\d+) \[id="\1" class="group[^"]*".*?label=<(.*)>\];$', source, re.M
+    ):
+        out[m.group(1)] = re.sub(r"<[^>]+>", " ", m.group(2))
+    return out
+
+
+def net(fused: bool, nin: int = 3, sizes: tuple[int, ...] = (4, 2)) -> tuple[MLP, Value]:
+    """A small tanh MLP on two Value inputs and one float; loss = sum of squared errors."""
+    model = MLP(nin, list(sizes), activation="tanh", seed=1, fused=fused)
+    x = [Value(0.5, label="x0"), Value(-1.0, label="x1"), *([2.0] * (nin - 2))]
+    out = model(x)
+    outs = out if isinstance(out, list) else [out]
+    loss = sum((o - 1.0) ** 2 for o in outs)
+    loss.backward()
+    return model, loss
+
+
+# Values per neuron of MLP(3, [4, 2]) with tanh hidden layer and linear output:
+#   fused:   layer 0: 3 w + b + linear node + tanh = 6;   layer 1: 4 w + b + linear = 6
+#   unfused: layer 0: 3 w + b + 3 mul + 3 add + tanh = 11; layer 1: 4 w + b + 4 mul + 4 add = 13
+PER_NEURON = {True: (6, 6), False: (11, 13)}
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_clusters_by_layer_and_neuron(fused: bool) -> None:
+    model, loss = net(fused)
+    d = draw_dot(loss, model=model)
+    assert d.collapse == "none"
+    found = clusters(d.source)
+    layer_clusters = [k for k in found if k.startswith("cluster_l")]
+    neuron_clusters = [k for k in found if k.startswith("cluster_n")]
+    assert len(layer_clusters) == 2 and len(neuron_clusters) == 6
+    sizes = sorted(len(found[k]) for k in neuron_clusters)
+    h, o = PER_NEURON[fused]
+    assert sizes == sorted([h] * 4 + [o] * 2)
+    assert sorted(len(found[k]) for k in layer_clusters) == sorted([4 * h, 2 * o])
+    svg_texts = all_texts(d.svg())
+    assert "layer 0 · tanh" in svg_texts and "layer 1 · linear" in svg_texts
+    assert "w0" in svg_texts and "b" in svg_texts  # parameters named after their place
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_collapse_by_neuron_counts_values(fused: bool) -> None:
+    model, loss = net(fused)
+    d = draw_dot(loss, model=model, collapse="neuron")
+    found = boxes(d.source)
+    assert len(found) == 6 and all(k.startswith("n") for k in found)
+    h, o = PER_NEURON[fused]
+    counts = sorted(int(re.search(r"(\d+) values", t).group(1)) for t in found.values())
+    assert counts == sorted([h] * 4 + [o] * 2)
+    # every value is either in a box or drawn itself
+    drawn = len(re.findall(r"^\s*v\d+ \[", d.source, re.M))
+    assert drawn + sum(counts) == len(topological_order(loss))
+    assert sum("tanh · " in t for t in found.values()) == 4
+    texts = all_texts(d.svg())
+    assert f"tanh · {h} values" in texts and f"linear · {o} values" in texts
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_collapse_by_layer(fused: bool) -> None:
+    model, loss = net(fused)
+    d = draw_dot(loss, model=model, collapse="layer")
+    found = boxes(d.source)
+    h, o = PER_NEURON[fused]
+    assert sorted(found) == ["l0", "l1"]
+    assert "4 neurons" in found["l0"] and f"{4 * h} values" in found["l0"]
+    assert "2 neurons" in found["l1"] and f"{2 * o} values" in found["l1"]
+    assert d.source.count("l0 -> l1 ") == 1  # 8 value edges, one box edge
+    assert "subgraph cluster" not in d.source
+
+
+def test_model_may_be_a_layer_or_a_neuron() -> None:
+    layer = Layer(2, 3, activation="relu", seed=0)
+    x = [Value(1.0, label="x0"), Value(2.0, label="x1")]
+    loss = sum(layer(x))
+    loss.backward()
+    assert len(boxes(draw_dot(loss, model=layer, collapse="neuron").source)) == 3
+    neuron = Neuron(2, "tanh", seed=0, fused=False)
+    y = neuron(x)
+    y.backward()
+    (text,) = boxes(draw_dot(y, model=neuron, collapse="neuron").source).values()
+    assert "8 values" in text  # 2 w + b + 2 mul + 2 add + tanh
+
+
+def test_without_a_model_fused_neurons_are_still_grouped() -> None:
+    model, loss = net(True)
+    with_model = boxes(draw_dot(loss, model=model, collapse="neuron").source)
+    inferred = boxes(draw_dot(loss, collapse="neuron").source)
+    assert sorted(with_model.values()) == sorted(inferred.values())
+    layers = boxes(draw_dot(loss, collapse="layer").source)
+    assert len(layers) == 2
+
+
+def test_one_neuron_called_twice_is_one_box() -> None:
+    model = MLP(2, [3, 1], seed=0)  # relu hidden layer, fused
+    loss = model([1.0, 2.0]) + model([-1.0, 0.5])
+    loss.backward()
+    found = boxes(draw_dot(loss, model=model, collapse="neuron").source)
+    assert len(found) == 4
+    # hidden neuron: 2 w + b + one fused node per call = 5; output neuron: 3 w + b + 2 = 6
+    counts = sorted(int(re.search(r"(\d+) values", t).group(1)) for t in found.values())
+    assert counts == [5, 5, 5, 6]
+
+
+def test_big_mlp_draws_collapsed_by_default_and_fast() -> None:
+    model = MLP(64, [32, 10], seed=0)
+    x = [Value(i / 64, label=f"x{i}") for i in range(64)]
+    loss = sum((o - 1.0) ** 2 for o in model(x))
+    loss.backward()
+    t0 = time.perf_counter()
+    with pytest.warns(VizWarning, match=r"collapse=None"):
+        d = draw_dot(loss, model=model)
+    svg = d.svg()
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 3.0, f"collapsed MLP(64, [32, 10]) took {elapsed:.2f} s"
+    assert d.collapse == "layer"
+    found = boxes(d.source)
+    # layer 0: 32 neurons of 64 w + b + fused relu node; layer 1: 10 of 32 w + b + linear node
+    assert "32 neurons" in found["l0"] and f"{32 * 66} values" in found["l0"]
+    assert "10 neurons" in found["l1"] and f"{10 * 34} values" in found["l1"]
+    assert any("collapse=None" in t for t in all_texts(svg))  # the note, in the graph
+
+
+def test_medium_network_collapses_by_neuron() -> None:
+    model = MLP(2, [16, 16, 1], seed=0)  # micrograd's moons network: 337 parameters
+    loss = (model([0.5, -0.2]) - 1.0) ** 2
+    loss.backward()
+    with pytest.warns(VizWarning):
+        d = draw_dot(loss, model=model)
+    assert d.collapse == "neuron"
+    assert len(boxes(d.source)) == 33
+    assert len(clusters(d.source)) == 3  # the boxes sit in their layers' clusters
+
+
+def test_below_max_nodes_nothing_is_collapsed_and_no_warning() -> None:
+    model, loss = net(True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        d = draw_dot(loss, model=model, max_nodes=300)
+    assert d.collapse == "none" and not d.notes
+    assert draw_dot(loss, model=model, max_nodes=10, collapse=None).collapse == "none"
+
+
+def test_big_graph_without_neurons() -> None:
+    x = Value(0.3, label="x")
+    y = x
+    for _ in range(20):  # 41 values, no neurons
+        y = (y * 1.1).tanh()
+    y.backward()
+    with pytest.warns(VizWarning, match="no neurons"):
+        d = draw_dot(y, max_nodes=10)
+    assert d.collapse == "none"
+    with pytest.raises(ValueError, match=r"41 values.*collapse=None"):
+        draw_dot(y, max_nodes=4)
+    assert draw_dot(y, max_nodes=4, collapse=None).collapse == "none"
+
+
+def test_legend_lists_only_what_is_drawn() -> None:
+    model, loss = net(True)
+    full = draw_dot(loss, model=model).source
+    collapsed = draw_dot(loss, model=model, collapse="layer").source
+    assert ">parameter</TD>" in full and ">collapsed</TD>" not in full
+    assert ">parameter</TD>" not in collapsed and ">collapsed</TD>" in collapsed
