@@ -248,6 +248,18 @@ class Op:
         #: One rule per operand; None for an operand that is always a constant.
         self.derivs = derivs
 
+    def __call__(self, *args: Value | Number) -> Value:
+        """Apply this op to Values or numbers (at least one Value) and record the node."""
+        if len(args) != len(self.derivs):
+            raise TypeError(f"op {self.name!r} takes {len(self.derivs)} operands, got {len(args)}")
+        xs = [a if type(a) is Value else _number(a, f"operand of {self.name}") for a in args]
+        if not any(type(a) is Value for a in xs):
+            raise TypeError(f"op {self.name!r} needs at least one Value operand")
+        for a, d in zip(xs, self.derivs):
+            if d is None and type(a) is Value:
+                raise TypeError(f"op {self.name!r} takes a number, not a Value, there")
+        return _apply(self, *xs)
+
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 

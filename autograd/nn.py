@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
-from .engine import Value, dense
+from .engine import Value, _number, dense
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron"]
 
@@ -90,11 +90,13 @@ class Module:
             missing = sorted(set(own) - set(state))
             extra = sorted(set(state) - set(own))
             raise ValueError(f"state keys differ: missing {missing}, unexpected {extra}")
+        clean = {}
         for key, values in state.items():
             if not isinstance(values, (list, tuple)) or len(values) != len(own[key]):
                 got = len(values) if isinstance(values, (list, tuple)) else type(values).__name__
                 raise ValueError(f"state[{key!r}] must hold {len(own[key])} numbers, got {got}")
-        self._load(state)
+            clean[key] = [_number(v, f"state[{key!r}][{i}]") for i, v in enumerate(values)]
+        self._load(clean)  # only once every value has been checked
 
     def _load(self, state: dict[str, list[float]]) -> None:
         raise NotImplementedError
@@ -153,7 +155,11 @@ class Neuron(Module):
 
 
 def _check_inputs(x: Any, n: int, who: str) -> Sequence[Value | float]:
-    if isinstance(x, (Value, int, float, str)) or not hasattr(x, "__len__"):
+    if (
+        isinstance(x, (Value, int, float, str, bytes, Mapping, Set))
+        or not hasattr(x, "__len__")
+        or not hasattr(x, "__getitem__")
+    ):
         raise TypeError(f"{who} expects a sequence of {n} inputs, not {type(x).__name__}")
     if len(x) != n:
         raise ValueError(f"{who} expects {n} inputs, got {len(x)}")
@@ -310,3 +316,44 @@ class MLP(Module):
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self.layers)
         return f"MLP({self.nin}, {[layer.nout for layer in self.layers]}, layers=[{inner}])"
+
+
+# Re-exports: the functional losses, optimizers, training helpers and torch bridge
+# live in their own modules; importing them here lets
+# ``from autograd.nn import MLP, cross_entropy, Adam`` work. (Appended last: those
+# modules import from this one.)
+from .functional import (  # noqa: E402
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge_loss,
+    log_softmax,
+    mse_loss,
+    one_hot,
+    softmax,
+)
+from .optim import SGD, Adam, Optimizer  # noqa: E402
+from .torch_bridge import from_torch, to_torch  # noqa: E402
+from .train import History, accuracy, batches, evaluate, fit, predict  # noqa: E402
+
+__all__ += [
+    "SGD",
+    "Adam",
+    "History",
+    "Optimizer",
+    "accuracy",
+    "batches",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "evaluate",
+    "fit",
+    "from_torch",
+    "hinge_loss",
+    "log_softmax",
+    "mse_loss",
+    "one_hot",
+    "predict",
+    "softmax",
+    "to_torch",
+]

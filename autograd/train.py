@@ -1,0 +1,314 @@
+"""Training helpers: seeded minibatches, evaluation under ``no_grad`` and a ``fit`` loop.
+
+Vocabulary (as in the worked examples): an *epoch* is one pass over the
+whole training set; a *batch* is the subset of samples used for one update;
+an *iteration* is one update with one batch. ``fit`` shuffles the samples
+into batches anew every epoch, from one seeded random source, so a run is
+reproducible; a batch's loss is the mean over its samples and each
+iteration does one ``backward`` and one optimizer step.
+"""
+
+from __future__ import annotations
+
+import numbers
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .engine import Value, no_grad
+from .functional import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge_loss,
+    mse_loss,
+    one_hot,
+)
+
+try:  # newer engines pause the cyclic collector while building big graphs
+    from .engine import gc_paused as _gc_paused
+except ImportError:  # pragma: no cover - older engine
+    from contextlib import nullcontext as _gc_paused  # type: ignore[assignment]
+
+__all__ = ["LOSSES", "History", "accuracy", "batches", "evaluate", "fit", "predict"]
+
+LossFn = Callable[[list[Any], list[Any]], Value]
+
+#: Loss names accepted by :func:`fit` and :func:`evaluate`.
+LOSSES = (
+    "cross_entropy",
+    "mse",
+    "hinge",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+)
+
+
+def _int(x: object, what: str, low: int) -> int:
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+        raise TypeError(f"{what} must be an int, not {type(x).__name__}")
+    if x < low:
+        raise ValueError(f"{what} must be at least {low}, got {x}")
+    return int(x)
+
+
+def batches(
+    n: int,
+    batch_size: int,
+    *,
+    shuffle: bool = True,
+    seed: int | None = None,
+    rng: random.Random | None = None,
+    drop_last: bool = False,
+) -> list[list[int]]:
+    """One epoch's minibatches: the indices ``0..n-1``, shuffled, cut into lists of ``batch_size``.
+
+    Every index appears exactly once (the last batch may be smaller unless
+    ``drop_last``). The shuffle uses ``rng`` if given (pass the same one every
+    epoch to get a new order each epoch), else ``random.Random(seed)``.
+    """
+    n = _int(n, "n", 0)
+    batch_size = _int(batch_size, "batch_size", 1)
+    order = list(range(n))
+    if shuffle:
+        if rng is None:
+            rng = random.Random(seed)
+        elif not isinstance(rng, random.Random):
+            raise TypeError(f"rng must be a random.Random, not {type(rng).__name__}")
+        rng.shuffle(order)
+    out = [order[i : i + batch_size] for i in range(0, n, batch_size)]
+    if drop_last and out and len(out[-1]) < batch_size:
+        out.pop()
+    return out
+
+
+# ------------------------------------------------------------------ data and losses
+
+
+def _check_data(X: object, y: object, who: str) -> tuple[Sequence[Any], Sequence[Any]]:
+    for name, d in (("X", X), ("y", y)):
+        if isinstance(d, (str, bytes)) or not isinstance(d, Sequence):
+            raise TypeError(f"{who}: {name} must be a list, not {type(d).__name__}")
+    if len(X) != len(y):  # type: ignore[arg-type]
+        raise ValueError(f"{who}: X has {len(X)} samples but y has {len(y)}")  # type: ignore[arg-type]
+    if len(X) == 0:  # type: ignore[arg-type]
+        raise ValueError(f"{who}: no samples")
+    return X, y  # type: ignore[return-value]
+
+
+def _mse(outputs: list[Any], targets: list[Any]) -> Value:
+    """MSE; an int target with a list output is read as a one-hot class vector."""
+    fixed = [
+        one_hot(t, len(o))
+        if isinstance(o, list) and isinstance(t, numbers.Integral) and not isinstance(t, bool)
+        else t
+        for o, t in zip(outputs, targets)
+    ]
+    return mse_loss(outputs, fixed)
+
+
+_NAMED: dict[str, LossFn] = {
+    "cross_entropy": cross_entropy,
+    "mse": _mse,
+    "hinge": hinge_loss,
+    "binary_cross_entropy": binary_cross_entropy,
+    "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
+}
+
+
+def _loss_fn(loss: str | LossFn) -> LossFn:
+    if callable(loss):
+        return loss
+    if isinstance(loss, str) and loss in _NAMED:
+        return _NAMED[loss]
+    raise ValueError(f"unknown loss {loss!r}; pass a callable or one of {', '.join(LOSSES)}")
+
+
+def _threshold(loss: str | LossFn) -> float:
+    """Decision threshold for one-output models: 0.5 on probabilities, else 0."""
+    return 0.5 if loss == "binary_cross_entropy" else 0.0
+
+
+def _correct(output: Any, target: Any, threshold: float) -> bool:
+    if isinstance(output, list):  # class scores: the first largest wins, like argmax
+        best = max(range(len(output)), key=lambda i: output[i].data)
+        if isinstance(target, Sequence):  # a one-hot (or probability) vector
+            return best == max(range(len(target)), key=lambda i: target[i])
+        return best == target
+    d = output.data if type(output) is Value else float(output)
+    return (d > threshold) == (target > 0)
+
+
+# ------------------------------------------------------------------ evaluation
+
+
+def predict(model: Callable[[Any], Any], X: Sequence[Sequence[float]]) -> list[Any]:
+    """The model's output for every sample, computed under ``no_grad`` (no graph is kept)."""
+    if isinstance(X, (str, bytes)) or not isinstance(X, Sequence):
+        raise TypeError(f"predict: X must be a list of samples, not {type(X).__name__}")
+    with no_grad():
+        return [model(x) for x in X]
+
+
+def accuracy(
+    model: Callable[[Any], Any],
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    *,
+    threshold: float = 0.0,
+) -> float:
+    """Fraction of samples classified correctly, under ``no_grad``.
+
+    A model with several outputs predicts the index of its largest output
+    (compared with an int class ``y``); a one-output model predicts positive
+    when its output exceeds ``threshold`` (compared with ``y > 0``, so
+    labels may be ±1 or 0/1; use ``threshold=0.5`` for probabilities).
+    """
+    X, y = _check_data(X, y, "accuracy")
+    outs = predict(model, X)
+    return sum(_correct(o, t, threshold) for o, t in zip(outs, y)) / len(y)
+
+
+def evaluate(
+    model: Callable[[Any], Any],
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    loss: str | LossFn = "cross_entropy",
+) -> dict[str, float]:
+    """``{"loss": mean loss, "accuracy": fraction correct}`` over all samples, under ``no_grad``."""
+    X, y = _check_data(X, y, "evaluate")
+    fn = _loss_fn(loss)
+    outs = predict(model, X)
+    with no_grad():
+        value = fn(outs, list(y))
+    acc = sum(_correct(o, t, _threshold(loss)) for o, t in zip(outs, y)) / len(y)
+    return {"loss": value.data, "accuracy": acc}
+
+
+# ------------------------------------------------------------------ fit
+
+
+@dataclass
+class History:
+    """Per-epoch records of a :func:`fit` run (one list entry per epoch).
+
+    ``loss`` and ``accuracy`` are measured on the training batches as they
+    were seen (the mean of the batch losses weighted by batch size, and the
+    fraction of samples classified correctly before their update);
+    ``val_loss`` / ``val_accuracy`` on the validation set after each epoch.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    iterations: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The records as a plain (JSON-able) dict."""
+        return {
+            "loss": list(self.loss),
+            "accuracy": list(self.accuracy),
+            "val_loss": list(self.val_loss),
+            "val_accuracy": list(self.val_accuracy),
+            "seconds": list(self.seconds),
+            "iterations": self.iterations,
+        }
+
+
+def _progress_bar(total: int, enabled: bool) -> Any:
+    """A tqdm bar if asked for and tqdm is installed, else None (tqdm is an optional extra)."""
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="it", leave=False)
+
+
+def fit(
+    model: Any,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    *,
+    loss: str | LossFn = "cross_entropy",
+    optimizer: Any = None,
+    epochs: int = 10,
+    batch_size: int = 32,
+    seed: int | None = 0,
+    validation: tuple[Sequence[Sequence[float]], Sequence[Any]] | None = None,
+    progress: bool = False,
+    callback: Callable[[int, History], None] | None = None,
+) -> History:
+    """Train ``model`` on minibatches for ``epochs`` epochs; return a :class:`History`.
+
+    ``loss`` is a name from :data:`LOSSES` or a callable ``(outputs, targets)
+    -> Value`` over a batch. ``optimizer`` defaults to ``Adam(model.parameters())``.
+    ``validation=(X_val, y_val)`` is evaluated after each epoch. ``progress``
+    shows a tqdm bar when tqdm is installed (silently none otherwise).
+    ``callback(epoch, history)`` runs after each epoch.
+    """
+    X, y = _check_data(X, y, "fit")
+    fn = _loss_fn(loss)
+    epochs = _int(epochs, "epochs", 0)
+    batch_size = _int(batch_size, "batch_size", 1)
+    if optimizer is None:
+        from .optim import Adam
+
+        optimizer = Adam(model.parameters())
+    elif not (hasattr(optimizer, "step") and hasattr(optimizer, "zero_grad")):
+        raise TypeError(
+            f"optimizer must have step() and zero_grad(), not {type(optimizer).__name__}"
+        )
+    if validation is not None:
+        if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+            raise TypeError("validation must be a pair (X_val, y_val)")
+        _check_data(validation[0], validation[1], "fit validation")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+    threshold = _threshold(loss)
+    rng = random.Random(seed)
+    n = len(X)
+    per_epoch = len(batches(n, batch_size, shuffle=False))
+    history = History()
+    bar = _progress_bar(epochs * per_epoch, progress)
+    try:
+        for epoch in range(epochs):
+            start = time.perf_counter()
+            total = 0.0
+            correct = 0
+            seen = 0
+            for idx in batches(n, batch_size, rng=rng):
+                xb = [X[i] for i in idx]
+                yb = [y[i] for i in idx]
+                with _gc_paused():
+                    outs = [model(x) for x in xb]
+                    value = fn(outs, yb)
+                    optimizer.zero_grad()
+                    value.backward()
+                    optimizer.step()
+                total += value.data * len(idx)
+                seen += len(idx)
+                correct += sum(_correct(o, t, threshold) for o, t in zip(outs, yb))
+                del outs, value
+                history.iterations += 1
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(epoch=epoch + 1, loss=f"{total / seen:.4f}", refresh=False)
+            history.loss.append(total / n)
+            history.accuracy.append(correct / n)
+            if validation is not None:
+                ev = evaluate(model, validation[0], validation[1], loss)
+                history.val_loss.append(ev["loss"])
+                history.val_accuracy.append(ev["accuracy"])
+            history.seconds.append(time.perf_counter() - start)
+            if callback is not None:
+                callback(epoch, history)
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
