@@ -1,0 +1,664 @@
+"""The ``gradwalk`` command line, run as a subprocess (``python -m autograd ...``).
+
+Numbers are checked against PyTorch float64 or against the values of
+``worked-examples.md``, never against the engine itself. Files are opened and
+checked for what they must contain (values in the SVG, PNG/PDF magic bytes,
+the player in the HTML, a JSON state dict that reproduces the model).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import itertools
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+TIMEOUT = 120
+
+
+def gradwalk(
+    *args: str, cwd: Path, timeout: float = TIMEOUT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m autograd ARGS`` in ``cwd``; capture stdout and stderr as text."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
+    if env:
+        full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "autograd", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+        env=full_env,
+        check=False,
+    )
+
+
+def assert_one_line_error(
+    result: subprocess.CompletedProcess[str], prog: str, *fragments: str, code: int = 2
+) -> str:
+    """Exit ``code``, exactly one stderr line ``PROG: error: ...`` holding every fragment."""
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    line = lines[0]
+    assert line.startswith(f"{prog}: error: "), line
+    for fragment in fragments:
+        assert fragment in line, (fragment, line)
+    assert result.returncode == code, (result.returncode, line)
+    return line
+
+
+def parse_render(stdout: str) -> tuple[float, dict[str, float]]:
+    """``(value, {name: grad})`` from render's stdout."""
+    lines = stdout.splitlines()
+    value = float(lines[0].rsplit(" = ", 1)[1])
+    grads = {}
+    for line in lines[1:]:
+        m = re.fullmatch(r"\s+(\w+)\.grad = (\S+)", line)
+        if m:
+            grads[m.group(1)] = float(m.group(2))
+    return value, grads
+
+
+def close(a: float, b: float, tol: float = 1e-12) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
+
+
+def torch_grads(fn, values: dict[str, float], seed: float = 1.0):  # type: ignore[no-untyped-def]
+    """Value and gradients of ``fn(**leaves)`` with float64 torch leaves."""
+    leaves = {
+        k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in values.items()
+    }
+    out = fn(**leaves)
+    out.backward(torch.tensor(seed, dtype=torch.float64))
+    return out.item(), {k: t.grad.item() for k, t in leaves.items()}
+
+
+def svg_text(path: Path) -> str:
+    """The SVG's text with entities decoded (Graphviz writes '-' as &#45;)."""
+    return html.unescape(path.read_text(encoding="utf-8"))
+
+
+def fixed(x: float, decimals: int = 4) -> str:
+    return f"{x:.{decimals}f}"
+
+
+# --------------------------------------------------------------------------- render
+
+T = torch
+
+RENDER_CASES = [
+    ("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.88}, lambda x, w, b: T.tanh(x * w + b)),
+    (
+        "exp(a) * log(b) - sqrt(c) / a",
+        {"a": 0.7, "b": 2.5, "c": 3.0},
+        lambda a, b, c: T.exp(a) * T.log(b) - T.sqrt(c) / a,
+    ),
+    (
+        "sigmoid(a)**2 + relu(b) - abs(c) * relu(-b)",
+        {"a": -0.3, "b": 1.25, "c": -2.0},
+        lambda a, b, c: T.sigmoid(a) ** 2 + T.relu(b) - T.abs(c) * T.relu(-b),
+    ),
+    ("-a + +b ** 3 / 2", {"a": 1.5, "b": -1.2}, lambda a, b: -a + b**3 / 2),
+    ("2 ** a * a ** b", {"a": 1.3, "b": 0.4}, lambda a, b: 2**a * a**b),
+    ("x * x * x + 2 * 3 * x", {"x": 3.0}, lambda x: x * x * x + 2 * 3 * x),
+]
+
+
+@pytest.mark.parametrize(("expr", "values", "fn"), RENDER_CASES, ids=[c[0] for c in RENDER_CASES])
+def test_render_prints_value_and_grads_like_torch(tmp_path: Path, expr, values, fn) -> None:  # type: ignore[no-untyped-def]
+    args = [f"{k}={v!r}" for k, v in values.items()]
+    result = gradwalk("render", expr, *args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    value, grads = parse_render(result.stdout)
+    want_value, want_grads = torch_grads(fn, values)
+    assert close(value, want_value), (value, want_value)
+    assert set(grads) == set(values)
+    for name, g in want_grads.items():
+        assert close(grads[name], g), (name, grads[name], g)
+    assert list(tmp_path.iterdir()) == []  # no -o: nothing written
+
+
+def test_render_svg_shows_values_and_grads(tmp_path: Path) -> None:
+    values = {"x": 2.0, "w": -3.0, "b": 6.88}
+    result = gradwalk(
+        "render", "tanh(x*w + b)", "x=2", "w=-3", "b=6.88", "-o", "graph.svg", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "wrote graph.svg" in result.stdout
+    svg = svg_text(tmp_path / "graph.svg")
+    assert svg.lstrip().startswith("<?xml") or svg.lstrip().startswith("<svg")
+    assert "<svg" in svg and "</svg>" in svg
+    value, grads = torch_grads(lambda x, w, b: T.tanh(x * w + b), values)
+    assert fixed(value) in svg  # 0.7064
+    for name in values:
+        assert f">{name}<" in svg
+        assert fixed(grads[name]) in svg, (name, fixed(grads[name]))
+    assert fixed(0.88) in svg  # x*w + b, an intermediate value
+
+
+def test_render_seed_grad_scales_the_gradients(tmp_path: Path) -> None:
+    values = {"a": 1.5, "b": -0.5}
+    result = gradwalk(
+        "render", "a*b + exp(b)", "a=1.5", "b=-0.5", "--seed-grad", "-2.5", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    value, grads = parse_render(result.stdout)
+    want_value, want_grads = torch_grads(lambda a, b: a * b + T.exp(b), values, seed=-2.5)
+    assert close(value, want_value)
+    assert all(close(grads[k], want_grads[k]) for k in values), (grads, want_grads)
+
+
+def test_render_folds_constants_with_torch_semantics(tmp_path: Path) -> None:
+    result = gradwalk("render", "x + 1/0", "x=1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    value, grads = parse_render(result.stdout)
+    want_value, want_grads = torch_grads(
+        lambda x: x + T.tensor(1.0, dtype=T.float64) / 0.0, {"x": 1.0}
+    )
+    assert value == want_value == math.inf
+    assert grads["x"] == want_grads["x"] == 1.0
+
+
+def test_render_values_after_options(tmp_path: Path) -> None:
+    result = gradwalk(
+        "render", "x*w", "-o", "g.svg", "x=2", "--rankdir", "TB", "w=-3", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert parse_render(result.stdout) == (-6.0, {"x": -3.0, "w": 2.0})
+    assert (tmp_path / "g.svg").exists()
+
+
+def test_render_expression_starting_with_minus_after_double_dash(tmp_path: Path) -> None:
+    result = gradwalk("render", "--", "-x**2", "x=3", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    value, grads = parse_render(result.stdout)
+    assert (value, grads) == (-9.0, {"x": -6.0})
+
+
+@pytest.mark.parametrize(
+    ("name", "magic"), [("graph.png", PNG_MAGIC), ("graph.pdf", b"%PDF-"), ("GRAPH.PNG", PNG_MAGIC)]
+)
+def test_render_binary_formats(tmp_path: Path, name: str, magic: bytes) -> None:
+    result = gradwalk("render", "a*b + a**2", "a=2", "b=-3", "-o", name, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = (tmp_path / name).read_bytes()
+    assert data.startswith(magic)
+    assert len(data) > 1000
+
+
+def test_render_dot_source_and_rankdir(tmp_path: Path) -> None:
+    result = gradwalk(
+        "render", "a*b + a**2", "a=2", "b=-3", "-o", "g.dot", "--rankdir", "TB", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    dot = (tmp_path / "g.dot").read_text()
+    assert dot.startswith("digraph")
+    assert re.search(r'rankdir="?TB"?', dot)
+    # a*b + a**2 at a=2, b=-3: value -2, grads (b + 2a, a) = (1, 2)
+    assert "data -2.0000" in dot and "grad 1.0000" in dot and "grad 2.0000" in dot
+
+
+def test_render_html_backward_player(tmp_path: Path) -> None:
+    result = gradwalk(
+        "render", "tanh(x*w + b)", "x=2", "w=-3", "b=6.88", "-o", "p.html", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "p.html").read_text(encoding="utf-8")
+    assert page.lstrip().lower().startswith("<!doctype html")
+    assert "<svg" in page and "<script" in page
+    lowered = html.unescape(page)
+    _, grads = torch_grads(lambda x, w, b: T.tanh(x * w + b), {"x": 2.0, "w": -3.0, "b": 6.88})
+    assert fixed(grads["x"]) in lowered  # the final gradients are on the page
+
+
+# ---------------------------------------------------------------- render: bad input
+
+BAD_EXPRESSIONS = [
+    ("x*q", ["x=1"], "unknown name 'q'"),
+    ("x *", ["x=1"], "syntax error"),
+    ("x.real", ["x=1"], "attribute access"),
+    ("x[0]", ["x=1"], "subscript"),
+    ("(lambda: x)()", ["x=1"], "bare name"),
+    ("lambda: x", ["x=1"], "lambda"),
+    ("[x for x in y]", ["x=1"], "comprehension"),
+    ("print(x)", ["x=1"], "unknown function 'print'"),
+    ("__import__('os').system('touch pwned')", [], "bare name"),
+    ("exp(x, 2)", ["x=1"], "exactly one argument"),
+    ("x // 2", ["x=1"], "'//'"),
+    ("x if x else 1", ["x=1"], "conditional"),
+    ("x < 1", ["x=1"], "comparison"),
+    ("'x'", [], "string"),
+    ("exp", [], "is a function"),
+    ("", [], "empty expression"),
+]
+
+
+@pytest.mark.parametrize(
+    ("expr", "values", "fragment"), BAD_EXPRESSIONS, ids=[c[0] or "empty" for c in BAD_EXPRESSIONS]
+)
+def test_render_rejects_bad_expressions(
+    tmp_path: Path, expr: str, values: list[str], fragment: str
+) -> None:
+    result = gradwalk("render", expr, *values, "-o", "g.svg", cwd=tmp_path)
+    assert_one_line_error(result, "gradwalk render", fragment)
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == []  # nothing written, nothing executed (no 'pwned')
+
+
+BAD_VALUES = [
+    (["x2"], "expected name=value"),
+    (["=2"], "not a valid variable name"),
+    (["1x=2"], "not a valid variable name"),
+    (["x="], "no value after '='"),
+    (["x=abc"], "not a number: 'abc'"),
+    (["x=1", "x=2"], "given twice"),
+    (["x=1", "z=2"], "'z' given a value but not used"),
+    ([], "unknown name 'x'"),
+    (["exp=1", "x=1"], "function name"),
+]
+
+
+@pytest.mark.parametrize(
+    ("values", "fragment"), BAD_VALUES, ids=[" ".join(c[0]) or "none" for c in BAD_VALUES]
+)
+def test_render_rejects_bad_values(tmp_path: Path, values: list[str], fragment: str) -> None:
+    result = gradwalk("render", "x * 2", *values, cwd=tmp_path)
+    assert_one_line_error(result, "gradwalk render", fragment)
+
+
+def test_render_rejects_bad_output_paths(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("")
+    (tmp_path / "adir.svg").mkdir()
+    cases = [
+        ("missing/graph.svg", "does not exist"),
+        ("afile/graph.svg", "is not a directory"),
+        ("adir.svg", "is a directory"),
+        ("graph.jpg", "unknown output extension '.jpg'"),
+        ("graph", "unknown output extension '(none)'"),
+    ]
+    for path, fragment in cases:
+        result = gradwalk("render", "x*2", "x=1", "-o", path, cwd=tmp_path)
+        assert_one_line_error(result, "gradwalk render", fragment)
+        assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adir.svg", "afile"]
+
+
+def test_render_usage_errors(tmp_path: Path) -> None:
+    r = gradwalk("render", cwd=tmp_path)
+    assert_one_line_error(r, "gradwalk render", "required: EXPRESSION")
+    r = gradwalk("render", "x", "x=1", "--rankdir", "XY", cwd=tmp_path)
+    assert_one_line_error(r, "gradwalk render", "--rankdir", "'XY'")
+    r = gradwalk("render", "x", "x=1", "--seed-grad", "lots", cwd=tmp_path)
+    assert_one_line_error(r, "gradwalk render", "--seed-grad", "'lots'")
+    r = gradwalk("render", "x", "x=1", "--colour", cwd=tmp_path)
+    assert_one_line_error(r, "gradwalk render", "unrecognized arguments: --colour")
+
+
+# ----------------------------------------------------------------------- examples
+
+SECTION = re.compile(r"^  -- (.*)$")
+ROW = re.compile(
+    r"^  (\S+(?: \S+)*?)\s{2,}(\S+)\s+(?:(\S+)\s+)?(?:(\S+)\s+)?(✓|ok|✗ MISMATCH|MISMATCH)$"
+)
+
+
+def parse_examples(stdout: str) -> dict[tuple[int, str, str], float]:
+    """``{(example, section, name): engine value}`` from the examples table."""
+    rows: dict[tuple[int, str, str], float] = {}
+    example, section = 0, ""
+    for line in stdout.splitlines():
+        m = re.match(r"Worked example (\d+):", line)
+        if m:
+            example, section = int(m.group(1)), ""
+            continue
+        m = SECTION.match(line)
+        if m:
+            section = m.group(1)
+            continue
+        m = ROW.match(line)
+        if m:
+            assert m.group(5) in ("✓", "ok"), line
+            rows[(example, section, m.group(1))] = float(m.group(2))
+    return rows
+
+
+def torch_example2() -> dict[str, list[float]]:
+    """Worked example 2 in torch float64: h, o, loss and the gradients."""
+    f64 = torch.float64
+    x = torch.tensor([0.05, 0.10], dtype=f64)
+    t = torch.tensor([0.01, 0.99], dtype=f64)
+    W1 = torch.tensor([[0.15, 0.20], [0.25, 0.30]], dtype=f64, requires_grad=True)
+    b1 = torch.tensor([0.35, 0.35], dtype=f64, requires_grad=True)
+    W2 = torch.tensor([[0.40, 0.45], [0.50, 0.55]], dtype=f64, requires_grad=True)
+    b2 = torch.tensor([0.60, 0.60], dtype=f64, requires_grad=True)
+    h = torch.sigmoid(W1 @ x + b1)
+    o = torch.sigmoid(W2 @ h + b2)
+    loss = ((o - t) ** 2).sum() / 2
+    loss.backward()
+    return {
+        "h": h.tolist(),
+        "o": o.tolist(),
+        "loss": [loss.item()],
+        "dW1": W1.grad.flatten().tolist(),
+        "dW2": W2.grad.flatten().tolist(),
+        "db1": b1.grad.tolist(),
+        "db2": b2.grad.tolist(),
+        "W1": (W1 - 0.5 * W1.grad).flatten().tolist(),
+        "b1": (b1 - 0.5 * b1.grad).tolist(),
+        "W2": (W2 - 0.5 * W2.grad).flatten().tolist(),
+        "b2": (b2 - 0.5 * b2.grad).tolist(),
+    }
+
+
+def torch_example3(inputs: Sequence[float]) -> list[float]:
+    """Worked example 3's three sigmoid layers in torch float64: every layer's outputs."""
+    layers = [
+        ([[1, -2], [-1, 1]], [1, 0]),
+        ([[2, -1], [-2, -1]], [0, 0]),
+        ([[3, -1], [-1, 4]], [-2, 2]),
+    ]
+    a = torch.tensor(inputs, dtype=torch.float64)
+    outs: list[float] = []
+    for W, b in layers:
+        a = torch.sigmoid(
+            torch.tensor(W, dtype=torch.float64) @ a + torch.tensor(b, dtype=torch.float64)
+        )
+        outs += a.tolist()
+    return outs
+
+
+def test_examples_match_the_lesson_and_torch(tmp_path: Path) -> None:
+    result = gradwalk("examples", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "MISMATCH" not in result.stdout
+    assert re.search(r"All \d+ numbers match the lesson ✓", result.stdout)
+    rows = parse_examples(result.stdout)
+    assert len(rows) >= 60
+
+    # §1, values the lesson gives
+    fwd = "forward"
+    ex1 = {k[2]: v for k, v in rows.items() if k[0] == 1}
+    assert [ex1[f"z{i}"] for i in (1, 2, 3)] == [2, 2, 0]
+    assert [ex1[f"a{i}"] for i in (1, 2, 3)] == [2, 2, 0]
+    assert (ex1["y"], ex1["loss"], ex1["dloss/dw11"]) == (4, 1, -4)
+    assert round(ex1["w11 - 0.001*grad"], 3) == 1.004
+    assert ex1["dloss/dw31"] == ex1["dloss/dw32"] == 0
+    assert rows[(1, fwd, "z1")] == 2
+
+    # §2 against torch float64
+    want = torch_example2()
+    ex2 = {k[2]: v for k, v in rows.items() if k[0] == 2}
+    names = {
+        "h": ["h1", "h2"],
+        "o": ["o1", "o2"],
+        "loss": ["loss"],
+        "dW1": ["dloss/dW1[1,1]", "dloss/dW1[1,2]", "dloss/dW1[2,1]", "dloss/dW1[2,2]"],
+        "dW2": ["dloss/dW2[1,1]", "dloss/dW2[1,2]", "dloss/dW2[2,1]", "dloss/dW2[2,2]"],
+        "db1": ["dloss/db1[1]", "dloss/db1[2]"],
+        "db2": ["dloss/db2[1]", "dloss/db2[2]"],
+        "W1": ["W1[1,1]", "W1[1,2]", "W1[2,1]", "W1[2,2]"],
+        "b1": ["b1[1]", "b1[2]"],
+        "W2": ["W2[1,1]", "W2[1,2]", "W2[2,1]", "W2[2,2]"],
+        "b2": ["b2[1]", "b2[2]"],
+    }
+    for key, row_names in names.items():
+        for name, w in zip(row_names, want[key], strict=True):
+            assert close(ex2[name], w), (name, ex2[name], w)
+    # and the lesson's rounded values after the step
+    assert [round(ex2[n], 4) for n in names["W2"]] == [0.3589, 0.4087, 0.5113, 0.5614]
+
+    # §3 against torch float64, both inputs, and the softmax
+    names3 = [f"a{k}[{i}]" for k in (1, 2, 3) for i in (1, 2)]
+    for section, inputs in (
+        ("input (1, -1), three sigmoid layers", (1.0, -1.0)),
+        ("input (0, 0), the same network", (0.0, 0.0)),
+    ):
+        for name, w in zip(names3, torch_example3(inputs), strict=True):
+            got = rows[(3, section, name)]
+            assert close(got, w), (section, name, got, w)
+    soft = torch.softmax(torch.tensor([3.0, 1.0, -3.0], dtype=torch.float64), 0).tolist()
+    sec = "softmax of z = (3, 1, -3)"
+    for name, w in zip(["y1", "y2", "y3"], soft, strict=True):
+        assert close(rows[(3, sec, name)], w)
+    assert close(rows[(3, sec, "e^3")], math.exp(3))
+
+
+def test_examples_ascii_terminal(tmp_path: Path) -> None:
+    result = gradwalk("examples", cwd=tmp_path, env={"PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "All" in result.stdout and " ok (lesson" in result.stdout
+    assert "✓" not in result.stdout
+
+
+def test_examples_report_a_mismatch() -> None:
+    """In-process: a wrong number is marked and makes print_examples return False."""
+    from autograd.cli import Check, WorkedExample, print_examples
+    from autograd.engine import Value
+
+    good = Check("y", 4.0, 4)
+    off = Check("o1", 0.7513650695523157, 0.7515, 4)
+    inexact = Check("h1", 0.5932699921071872 + 1e-9, exact=0.5932699921071872)
+    assert good.ok and not off.ok and not inexact.ok
+    buf = io.StringIO()
+    ex = WorkedExample(9, "test", [good, off, inexact], Value(0.0), "x", [])
+    assert print_examples([ex], out=buf) is False
+    assert "2 of 3 numbers differ" in buf.getvalue()
+
+
+# ------------------------------------------------------------------------- train
+
+
+def torch_mlp(state: dict[str, list[float]], sizes: Sequence[int]):  # type: ignore[no-untyped-def]
+    """A float64 torch forward function for an ``MLP(sizes[0], sizes[1:])`` state dict (relu)."""
+    layers = []
+    for i, (nin, nout) in enumerate(itertools.pairwise(sizes)):
+        W = torch.tensor(state[f"layers.{i}.w"], dtype=torch.float64).reshape(nout, nin)
+        b = torch.tensor(state[f"layers.{i}.b"], dtype=torch.float64)
+        layers.append((W, b))
+
+    def forward(X: torch.Tensor) -> torch.Tensor:
+        for j, (W, b) in enumerate(layers):
+            X = X @ W.T + b
+            if j < len(layers) - 1:
+                X = torch.relu(X)
+        return X
+
+    return forward
+
+
+def test_train_digits_tiny_run_saves_model_and_plots(tmp_path: Path) -> None:
+    result = gradwalk(
+        "train", "digits", "--hidden", "6", "--epochs", "2", "--seed", "3",
+        "--save-model", "model.json", "--plots", "plots",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    out = result.stdout
+    assert "MLP 64-6-10 (relu), loss cross_entropy, adam lr 0.01 decaying linearly" in out
+    epochs = re.findall(
+        r"^epoch (\d)/2  loss (\S+)  acc\s+(\S+)%  test loss (\S+)  test acc\s+(\S+)%", out, re.M
+    )
+    assert [e[0] for e in epochs] == ["1", "2"]
+    m = re.search(r"test accuracy (\S+)% \((\d+)/(\d+)\)", out)
+    assert m, out
+    correct, total = int(m.group(2)), int(m.group(3))
+    assert total == 360
+    assert float(epochs[-1][4]) == pytest.approx(100 * correct / total, abs=0.005)
+    assert re.search(r"\d+/90 \[", result.stderr)  # a progress bar over 2 x 45 batches
+
+    # the state dict, in torch, classifies the test images exactly as reported
+    from autograd.digits import load, split
+    from autograd.nn import MLP
+
+    state = json.loads((tmp_path / "model.json").read_text())
+    X, y = load()
+    _, _, X_test, y_test = split(X, y, 0.2, 0)
+    forward = torch_mlp(state, [64, 6, 10])
+    logits = forward(torch.tensor(X_test, dtype=torch.float64))
+    assert int((logits.argmax(1) == torch.tensor(y_test)).sum()) == correct
+
+    # and loads into an MLP whose outputs are torch's
+    model = MLP(64, [6, 10])
+    model.load_state_dict(state)
+    for x, row in zip(X_test[:5], logits[:5]):
+        outs = model(x)
+        assert all(close(o.data, w, 1e-10) for o, w in zip(outs, row.tolist()))
+
+    for name in ("digits_curves.png", "digits_confusion.png"):
+        data = (tmp_path / "plots" / name).read_bytes()
+        assert data.startswith(PNG_MAGIC)
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        assert width >= 400 and height >= 300
+        assert f"wrote plots/{name}" in out
+
+
+def test_train_digits_options(tmp_path: Path) -> None:
+    result = gradwalk(
+        "train", "digits", "--hidden", "5,4", "--epochs", "1", "--activation", "tanh",
+        "--loss", "mse", "--optimizer", "sgd", "--lr", "0.1", "--binarize", "--no-progress",
+        "--batch-size", "64", "--no-lr-decay",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "MLP 64-5-4-10 (tanh), loss mse, sgd lr 0.1, momentum 0.9, 1 epochs" in result.stdout
+    assert "batch 64" in result.stdout and "binarized" in result.stdout
+    assert "it/s" not in result.stderr  # no progress bar
+    assert re.search(r"^epoch 1/1 ", result.stdout, re.M)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["--hidden", "0"], ["--hidden", "'0'"]),
+        (["--hidden", "a,b"], ["--hidden", "positive layer sizes"]),
+        (["--hidden", ""], ["--hidden"]),
+        (["--epochs", "0"], ["--epochs", "positive integer"]),
+        (["--lr", "-1"], ["--lr", "positive number"]),
+        (["--lr", "nan"], ["--lr"]),
+        (["--momentum", "1.5"], ["--momentum"]),
+        (["--optimizer", "rmsprop"], ["--optimizer", "'rmsprop'"]),
+        (["--loss", "hinge"], ["--loss", "'hinge'"]),
+        (["--activation", "swish"], ["--activation", "'swish'"]),
+        (["--save-model", "missing/m.json"], ["does not exist"]),
+        (["--save-model", "."], ["is a directory"]),
+        (["--plots", "afile"], ["afile", "not a directory"]),
+    ],
+)
+def test_train_digits_bad_options_fail_fast(
+    tmp_path: Path, args: list[str], fragments: list[str]
+) -> None:
+    (tmp_path / "afile").write_text("")
+    result = gradwalk("train", "digits", "--epochs", "50", *args, cwd=tmp_path, timeout=30)
+    assert_one_line_error(result, "gradwalk train digits", *fragments)
+    assert "epoch" not in result.stdout  # refused before training
+
+
+def test_train_usage_errors(tmp_path: Path) -> None:
+    assert_one_line_error(gradwalk("train", cwd=tmp_path), "gradwalk train", "DATASET")
+    assert_one_line_error(gradwalk("train", "mnist", cwd=tmp_path), "gradwalk train", "'mnist'")
+
+
+# -------------------------------------------------------------------------- demo
+
+
+def test_demo_quick_writes_everything(tmp_path: Path) -> None:
+    result = gradwalk("demo", "--quick", "--no-progress", "--out", "demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    out = result.stdout
+    assert re.search(r"All \d+ numbers match the lesson ✓", out)
+    assert re.search(r"test accuracy \S+% \(\d+/360\)", out)
+    demo = tmp_path / "demo"
+    expected = [
+        *(f"example{n}_{kind}" for n in (1, 2, 3) for kind in ("graph.svg", "backward.html")),
+        "digits_curves.png",
+        "digits_confusion.png",
+    ]
+    assert sorted(p.name for p in demo.iterdir()) == sorted(expected)
+    listing = out[out.index("== Wrote") :]
+    for name in expected:
+        assert f"demo/{name}" in listing
+        assert (demo / name).stat().st_size > 0
+
+    # example 1's graph: the lesson's numbers (y = 4, loss = 1, dloss/dw11 = -4)
+    svg1 = svg_text(demo / "example1_graph.svg")
+    for label in ("w11", "x1", "z1", "a1", "y", "loss"):
+        assert f">{label}<" in svg1, label
+    assert "data 4.0000" in svg1 or ">4.0000<" in svg1
+    assert "-4.0000" in svg1
+    # example 2's graph: the loss and a gradient from torch
+    want = torch_example2()
+    svg2 = svg_text(demo / "example2_graph.svg")
+    assert fixed(want["loss"][0]) in svg2
+    assert fixed(want["dW2"][0]) in svg2
+    # example 3's graph: the first output a3[1] = 0.6177
+    assert fixed(torch_example3((1.0, -1.0))[4]) in svg_text(demo / "example3_graph.svg")
+    for n in (1, 2, 3):
+        page = (demo / f"example{n}_backward.html").read_text(encoding="utf-8")
+        assert "<svg" in page and "<script" in page
+    for name in ("digits_curves.png", "digits_confusion.png"):
+        assert (demo / name).read_bytes().startswith(PNG_MAGIC)
+
+
+def test_demo_unusable_out_dir(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("")
+    result = gradwalk("demo", "--quick", "--out", "afile", cwd=tmp_path)
+    assert_one_line_error(result, "gradwalk demo", "not a directory")
+
+
+# ------------------------------------------------------------------------- help
+
+HELP_EXAMPLES = {
+    (): "gradwalk render",
+    ("render",): 'gradwalk render "tanh(x*w + b)" x=2 w=-3 b=6.88 -o graph.svg',
+    ("train",): "gradwalk train digits --hidden",
+    ("train", "digits"): "gradwalk train digits --hidden 32,16",
+    ("examples",): "gradwalk examples",
+    ("demo",): "gradwalk demo --quick",
+}
+
+
+@pytest.mark.parametrize("command", list(HELP_EXAMPLES), ids=lambda c: " ".join(c) or "gradwalk")
+def test_help_has_examples(tmp_path: Path, command: tuple[str, ...]) -> None:
+    result = gradwalk(*command, "--help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"usage: gradwalk{''.join(' ' + c for c in command)}")
+    assert "example" in result.stdout
+    assert HELP_EXAMPLES[command] in result.stdout
+
+
+def test_no_command_and_unknown_command(tmp_path: Path) -> None:
+    assert_one_line_error(gradwalk(cwd=tmp_path), "gradwalk", "COMMAND")
+    assert_one_line_error(gradwalk("frobnicate", cwd=tmp_path), "gradwalk", "'frobnicate'")
+
+
+def test_console_script_is_declared() -> None:
+    from importlib.metadata import entry_points
+
+    (ep,) = entry_points(group="console_scripts", name="gradwalk")
+    assert ep.value == "autograd.cli:main"
+    from autograd.cli import main
+
+    assert ep.load() is main
