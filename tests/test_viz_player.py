@@ -177,3 +177,20 @@ def test_player_for_a_leaf_has_no_frames() -> None:
     player = backward_player(x)
     assert player.frames == [] and x.grad == 1.0
     assert "root is a leaf" in player.html()
+
+
+def test_player_after_backward_replays_from_zero_and_does_not_double_grads() -> None:
+    torch = pytest.importorskip("torch")
+    ta = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    tb = torch.tensor(-3.0, dtype=torch.float64, requires_grad=True)
+    (ta * tb + ta**2).tanh().backward()
+
+    a = Value(2.0, label="a")
+    b = Value(-3.0, label="b")
+    c = (a * b + a**2).tanh()
+    c.backward()
+    frames = backward_frames(c)
+    assert a.grad == pytest.approx(ta.grad.item(), rel=1e-12)
+    assert b.grad == pytest.approx(tb.grad.item(), rel=1e-12)
+    # the first frame starts from zero: no leaf shows a gradient before its consumers ran
+    assert "0.0707" not in frames[0].caption

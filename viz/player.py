@@ -4,9 +4,10 @@
 :func:`autograd.backward_steps`) and draws a frame after each node has passed
 its gradient on: that node highlighted, the gradients filled in so far
 (``grad —`` where none has arrived yet, ``(so far)`` where more will come).
-Stepping runs backward for real: afterwards every ``.grad`` is what
-``root.backward()`` would have left, so zero the leaves' gradients first (as
-before any second ``backward()``) if backward has already run.
+Stepping runs backward for real, from zero: the leaves' gradients are reset
+first (so a graph you already ran backward on is not counted twice), and
+afterwards every ``.grad`` is what one ``root.backward()`` on fresh leaves
+leaves.
 
 :class:`BackwardPlayer` puts the frames in one self-contained HTML page:
 inline SVG, previous / play / next buttons, a slider and a caption naming
@@ -105,7 +106,8 @@ def backward_frames(
     max_frames: int = MAX_FRAMES,
     legend: bool = True,
 ) -> list[Frame]:
-    """Run ``root.backward(grad)`` one node at a time and draw a frame after each step.
+    """Run ``root.backward(grad)`` one node at a time, from zeroed leaf gradients, drawing a frame
+    after each step.
 
     One frame per non-leaf node, in the order backward visits them (the root
     first). The drawing options are :func:`viz.draw_dot`'s; node positions stay
@@ -137,6 +139,9 @@ def backward_frames(
     if warning is not None:
         warnings.warn(f"backward_frames: {warning}", VizWarning, stacklevel=2)
 
+    for v in order:  # replay one backward pass from zero
+        if v.is_leaf:
+            v.grad = 0.0
     index = structure.index
     n = len(order)
     last = n - 1
