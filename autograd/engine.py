@@ -178,8 +178,54 @@ class gc_paused:  # noqa: N801 - a context manager, named like one
 # ----------------------------------------------------------------- math namespaces
 
 
+class _DivideBy(float):
+    """A local gradient ``1/d`` that divides when multiplied: ``g * local`` is ``g / d``.
+
+    Torch computes these gradients as ``grad / d``. For most ``d`` that equals
+    ``grad * (1/d)`` up to rounding, but ``1/d`` overflows for subnormal ``d``
+    (and loses precision for huge ``d``) where ``grad / d`` need not. The float
+    value is ``1/d``, so it reads and prints as the local derivative.
+    """
+
+    __slots__ = ("divisor",)
+    divisor: float
+
+    def __rmul__(self, g: float) -> float:  # type: ignore[override]
+        return _math.div(g, self.divisor)
+
+    __mul__ = __rmul__  # type: ignore[assignment]
+
+
+class _TwoFactors(float):
+    """A local gradient ``a * b`` applied as torch applies it: ``g * local`` is ``(g * a) * b``.
+
+    For ``c / t`` torch multiplies ``-(grad * c)`` by ``reciprocal(t) ** 2``;
+    grouping it the other way can overflow (or vanish) where torch's does not.
+    """
+
+    __slots__ = ("a", "b")
+    a: float
+    b: float
+
+    def __rmul__(self, g: float) -> float:  # type: ignore[override]
+        return (g * self.a) * self.b
+
+    __mul__ = __rmul__  # type: ignore[assignment]
+
+
+def _reciprocal(d: float) -> float:
+    """The local gradient ``1/d``: a plain float where that is exact enough, else a _DivideBy."""
+    if 5.6e-309 < abs(d) < 4.0e307:  # 1/d is a normal float: g * (1/d) rounds like g / d
+        return 1.0 / d
+    r = float.__new__(_DivideBy, _math.div(1.0, d))
+    r.divisor = d
+    return r
+
+
 class _FloatMath:
     """Rules evaluated on floats: the local gradients stored at forward time."""
+
+    recip = staticmethod(_reciprocal)
 
     div = staticmethod(_math.div)
     pow = staticmethod(_math.pow)
@@ -193,6 +239,10 @@ class _FloatMath:
 
 class _GraphMath:
     """Rules evaluated on Values (or constants): gradients that are graphs themselves."""
+
+    @staticmethod
+    def recip(d: Any) -> Any:
+        return _apply(DIV, 1.0, d) if type(d) is Value else _math.div(1.0, d)
 
     @staticmethod
     def div(a: Any, b: Any) -> Any:
@@ -273,22 +323,41 @@ def _d_pow_base(M: Any, out: Any, x: Any, y: Any) -> Any:
 
 
 def _d_pow_exponent(M: Any, out: Any, x: Any, y: Any) -> Any:
+    # torch: grad * where(x == 0 & y >= 0, 0, out * log(x)): a plain zero, so an
+    # infinite incoming gradient still gives nan, unlike the base's mask.
     if M.data(x) == 0.0 and M.data(y) >= 0.0:
-        return MASKED
+        return 0.0
     return out * M.log(x)
+
+
+def _rdiv(c: float, t: float) -> float:
+    """``c / t`` as torch evaluates a number divided by a tensor: ``reciprocal(t) * c``."""
+    return _math.div(1.0, t) * c
+
+
+def _d_rdiv(M: Any, out: Any, c: float, t: Any) -> Any:
+    if M is _GraphMath:
+        r = M.recip(t)
+        return -(c * (r * r))
+    r = _math.div(1.0, t)
+    local = float.__new__(_TwoFactors, -(c * (r * r)))
+    local.a = -c
+    local.b = r * r
+    return local
 
 
 ADD = Op("add", "+", operator.add, lambda M, o, a, b: 1.0, lambda M, o, a, b: 1.0)
 SUB = Op("sub", "-", operator.sub, lambda M, o, a, b: 1.0, lambda M, o, a, b: -1.0)
 MUL = Op("mul", "*", operator.mul, lambda M, o, a, b: b, lambda M, o, a, b: a)
-DIV = Op("div", "/", _math.div, lambda M, o, a, b: M.div(1.0, b), lambda M, o, a, b: -M.div(o, b))
+DIV = Op("div", "/", _math.div, lambda M, o, a, b: M.recip(b), lambda M, o, a, b: -M.div(o, b))
+RDIV = Op("div", "/", _rdiv, None, _d_rdiv)  # number / Value
 POW = Op("pow", "**", _math.pow, _d_pow_base, _d_pow_exponent)
 POW_SCALAR = Op("pow", "**", _math.pow_scalar, _d_pow_scalar, None)
 NEG = Op("neg", "-", operator.neg, lambda M, o, a: -1.0)
 ABS = Op("abs", "abs", abs, lambda M, o, a: _math.sign(M.data(a)))
 EXP = Op("exp", "exp", _math.exp, lambda M, o, a: o)
-LOG = Op("log", "log", _math.log, lambda M, o, a: M.div(1.0, a))
-SQRT = Op("sqrt", "sqrt", _math.sqrt, lambda M, o, a: M.div(0.5, o))
+LOG = Op("log", "log", _math.log, lambda M, o, a: M.recip(a))
+SQRT = Op("sqrt", "sqrt", _math.sqrt, lambda M, o, a: M.recip(2.0 * o))
 TANH = Op("tanh", "tanh", math.tanh, lambda M, o, a: 1.0 - o * o)
 SIGMOID = Op("sigmoid", "σ", _math.sigmoid, lambda M, o, a: o * (1.0 - o))
 RELU = Op("relu", "relu", _math.relu, lambda M, o, a: MASKED if M.data(a) <= 0.0 else 1.0)
@@ -456,7 +525,7 @@ class Value:
 
     def __rtruediv__(self, other: Number) -> Value:
         o = _operand(other)
-        return NotImplemented if o is None else _apply(DIV, o, self)
+        return NotImplemented if o is None else _apply(RDIV, o, self)
 
     def __pow__(self, other: Value | Number, modulo: None = None) -> Value:
         if modulo is not None:
@@ -517,8 +586,10 @@ class Value:
         if self._op is None:  # a leaf: d(self)/d(self) = 1
             self.grad += g0
             return
-        order = _topo(self, reset=True)
+        leaves: list[Value] = []
+        order = _topo(self, reset=True, leaves=leaves)
         self.grad = g0
+        saved = _start_pass(leaves)
         gc_was_enabled = gc.isenabled()
         gc.disable()  # the walk allocates only floats: no cycles to find
         try:
@@ -527,6 +598,7 @@ class Value:
             else:
                 _backward(order)
         finally:
+            _end_pass(leaves, saved)
             if gc_was_enabled:
                 gc.enable()
 
@@ -766,16 +838,18 @@ def _edges(n: Value) -> tuple[Sequence[Value], Sequence[Any]]:
     return p, n._l0
 
 
-def _topo(root: Value, reset: bool) -> list[Value]:
+def _topo(root: Value, reset: bool, leaves: list[Value] | None = None) -> list[Value]:
     """Non-leaf nodes reachable from ``root``, each after all of its parents.
 
     Iterative depth-first post-order (no recursion limit, deterministic);
     leaves are never pushed. With ``reset`` every node found gets ``.grad = 0.0``.
+    The leaves found are appended to ``leaves`` when it is given.
     """
     enter = next(_pass_counter) * 2
     done = enter + 1
     order: list[Value] = []
     emit = order.append
+    note_leaf = leaves.append if leaves is not None else None
     stack = [root]
     push = stack.append
     pop = stack.pop
@@ -795,14 +869,26 @@ def _topo(root: Value, reset: bool) -> list[Value]:
             p = n._p0
             if type(p) is Value:
                 q = n._p1
-                if q is not None and q._op is not None and q._mark < enter:
-                    push(q)
-                if p._op is not None and p._mark < enter:
-                    push(p)
+                if q is not None and q._mark < enter:
+                    if q._op is not None:
+                        push(q)
+                    elif note_leaf is not None:
+                        q._mark = done
+                        note_leaf(q)
+                if p._mark < enter:
+                    if p._op is not None:
+                        push(p)
+                    elif note_leaf is not None:
+                        p._mark = done
+                        note_leaf(p)
             else:
                 for x in reversed(p):
-                    if x._op is not None and x._mark < enter:
-                        push(x)
+                    if x._mark < enter:
+                        if x._op is not None:
+                            push(x)
+                        elif note_leaf is not None:
+                            x._mark = done
+                            note_leaf(x)
     return order
 
 
@@ -819,11 +905,16 @@ def backward_steps(root: Value, grad: Number = 1.0) -> Iterator[Value]:
     if root._op is None:
         root.grad += g0
         return
-    order = _topo(root, reset=True)
+    leaves: list[Value] = []
+    order = _topo(root, reset=True, leaves=leaves)
     root.grad = g0
-    for n in reversed(order):
-        _backward([n])
-        yield n
+    saved = _start_pass(leaves)
+    try:
+        for n in reversed(order):
+            _backward([n])
+            yield n
+    finally:
+        _end_pass(leaves, saved)
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -844,6 +935,20 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+def _start_pass(leaves: list[Value]) -> list[float]:
+    """Give each leaf a fresh sum for this pass (torch adds a pass's total to ``.grad``)."""
+    saved = [v.grad for v in leaves]
+    for v in leaves:
+        v.grad = -0.0  # the additive identity: the first contribution is kept exactly
+    return saved
+
+
+def _end_pass(leaves: list[Value], saved: list[float]) -> None:
+    """Add each leaf's total for this pass to what it held before (exactly 2x after two passes)."""
+    for v, before in zip(leaves, saved):
+        v.grad = before + v.grad
+
+
 def _backward(order: list[Value]) -> None:
     """Propagate ``.grad`` through ``order`` (children before parents when reversed)."""
     for n in reversed(order):
@@ -860,8 +965,7 @@ def _backward(order: list[Value]) -> None:
                     x.grad += g * loc
         else:  # inf or nan: MASKED must give exactly 0, not inf * 0 = nan
             for p, loc in zip(*_edges(n)):
-                if loc is not MASKED:
-                    p.grad += g * loc
+                p.grad += 0.0 if loc is MASKED else g * loc
 
 
 def _backward_checked(order: list[Value]) -> None:
@@ -873,11 +977,15 @@ def _backward_checked(order: list[Value]) -> None:
                 continue
             c = g * loc
             if c != c and g == g:
-                raise AnomalyError(
-                    f"backward: {n._op.name} (value {n.data!r}) passed nan to its operand "  # type: ignore[union-attr]
-                    f"#{i} {p!r}: incoming gradient {g!r} times local derivative {loc!r}"
-                )
+                _raise_backward_nan(n, i, p, g, loc)
             p.grad += c
+
+
+def _raise_backward_nan(n: Value, i: int, p: Value, g: float, loc: float) -> None:
+    raise AnomalyError(
+        f"backward: {n._op.name} (value {n.data!r}) passed nan to its operand "  # type: ignore[union-attr]
+        f"#{i} {p!r}: incoming gradient {g!r} times local derivative {float(loc)!r}"
+    )
 
 
 def _graph_pairs(node: Value) -> list[tuple[Value, Any]]:
@@ -938,15 +1046,17 @@ def grad(
 
 def _accumulate_floats(order: list[Value], acc: dict[Value, Any]) -> None:
     get = acc.get
+    anomaly = _state.anomaly
     for n in reversed(order):
         g = get(n)
         if g is None:
             continue
         finite = g - g == 0.0
-        for p, loc in zip(*_edges(n)):
-            if loc is MASKED and not finite:
-                continue
-            acc[p] = get(p, 0.0) + g * loc
+        for i, (p, loc) in enumerate(zip(*_edges(n))):
+            c = 0.0 if loc is MASKED and not finite else g * loc
+            if anomaly and c != c and g == g:
+                _raise_backward_nan(n, i, p, g, loc)
+            acc[p] = get(p, -0.0) + c
 
 
 def _accumulate_graph(order: list[Value], acc: dict[Value, Any]) -> None:
