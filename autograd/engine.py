@@ -401,11 +401,12 @@ class Value:
     """
 
     # _op: the Op (None for a leaf). _p0/_p1: the parent Values (_p1 None when
-    # there is one), or for a fused node a list of parents in _p0. _l0/_l1:
-    # their local gradients (a list in _l0 for a fused node). _arg: what the
-    # parents leave out: the constant operand of a binary op (then _l1 holds
-    # the position, 0 or 1, of the Value operand), or (weights, inputs, bias)
-    # of a fused node. _mark: the last walk that visited this node.
+    # there is one); _l0/_l1: their local gradients. _arg: the constant
+    # operand of a binary op (then _l1 holds the position, 0 or 1, of the
+    # Value operand). A fused node (``dense``) keeps lists of parents and
+    # local gradients in _p0/_l0 and, in the slots the walk never reads for
+    # it, its operands: weights in _arg, inputs in _p1, bias in _l1 (no
+    # extra object per node). _mark: the last walk that visited this node.
     __slots__ = ("data", "grad", "label", "_op", "_p0", "_p1", "_l0", "_l1", "_arg", "_mark")
 
     data: float
@@ -453,8 +454,7 @@ class Value:
         if op is None:
             return ()
         if op is LINEAR or op is LINEAR_RELU:
-            row, xs, b = self._arg
-            return (*row, *xs, b)
+            return (*self._arg, *self._p1, self._l1)
         if self._p1 is not None:
             return (self._p0, self._p1)
         if len(op.derivs) == 1:
@@ -479,7 +479,7 @@ class Value:
     def dense_parts(self) -> tuple[Sequence[Value], tuple, Value | float] | None:
         """For a fused :func:`dense` neuron, its ``(weights, inputs, bias)``; else None."""
         if self._op is LINEAR or self._op is LINEAR_RELU:
-            return self._arg
+            return self._arg, self._p1, self._l1
         return None
 
     def __repr__(self) -> str:
@@ -721,18 +721,18 @@ def dense(
     # nothing from that; non-leaf inputs stay attached with MASKED so that
     # the walk (and what reaches their own parents) is exactly torch's.
     inner = [x for x in xv if x._op is not None]
-    inner_masked = [MASKED] * len(inner)
-    one = [1.0]
+    inner_masked = (MASKED,) * len(inner)
     mul = operator.mul
     outs = []
     for row, b in zip(rows, biases):
         if len(row) != len(xs):
             raise ValueError(f"dense: a row of {len(row)} weights for {len(xs)} inputs")
-        try:
-            wd = [w.data for w in row]
-        except AttributeError:
-            bad = next(w for w in row if type(w) is not Value)
-            raise TypeError(f"dense weights must be Values, not {type(bad).__name__}") from None
+        wd = []
+        keep = wd.append
+        for w in row:
+            if type(w) is not Value:
+                raise TypeError(f"dense weights must be Values, not {type(w).__name__}")
+            keep(w.data)
         z = sum(map(mul, wd, xd))
         if b is None:
             b = 0.0
@@ -753,13 +753,14 @@ def dense(
             outs.append(out)
             continue
         out._op = op
-        out._p1 = out._l1 = None
-        out._arg = (row, xs, b)
+        out._arg = row
+        out._p1 = xs
+        out._l1 = b
         if dead:
             if z - z == 0.0:  # finite
                 if tbias and b._op is not None:  # type: ignore[union-attr]
                     out._p0 = [*inner, b]
-                    out._l0 = [*inner_masked, MASKED]
+                    out._l0 = (*inner_masked, MASKED)
                 else:
                     out._p0 = inner
                     out._l0 = inner_masked
@@ -770,8 +771,14 @@ def dense(
         else:
             if not all_values:  # weights of Value inputs only
                 wd = [w for w, x in zip(wd, xs) if type(x) is Value] if xv else []
-            out._p0 = [*row, *xv, b] if tbias else [*row, *xv]
-            out._l0 = xd + wd + one if tbias else xd + wd
+            # Local gradients in a tuple of floats: the collector untracks it
+            # at its first pass, so it never weighs on later collections.
+            if tbias:
+                out._p0 = [*row, *xv, b]
+                out._l0 = (*xd, *wd, 1.0)
+            else:
+                out._p0 = [*row, *xv]
+                out._l0 = (*xd, *wd)
         outs.append(out)
     return outs
 
@@ -790,8 +797,9 @@ def _finish_dense_slow(
         _make_leaf(out)
         return
     out._op = op
-    out._p1 = out._l1 = None
-    out._arg = (row, xs, b)
+    out._arg = row
+    out._p1 = xs
+    out._l1 = b
     pairs = _linear_pairs(out, _FloatMath)
     out._p0 = [p for p, _ in pairs]
     out._l0 = [loc for _, loc in pairs]
@@ -804,7 +812,7 @@ def _linear_pairs(node: Value, M: Any) -> list[tuple[Value, Any]]:
     multiplies: each operand receives ``0 * partner`` (nan for an infinite
     or nan partner, else an exact zero: MASKED).
     """
-    row, xs, b = node._arg
+    row, xs, b = node._arg, node._p1, node._l1
     dead = node._op is LINEAR_RELU and node.data == 0.0
     pairs: list[tuple[Value, Any]] = []
 

@@ -202,7 +202,10 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         """The layer's outputs for inputs ``x``; a bare Value when ``nout == 1``."""
-        x = _check_inputs(x, self.nin, "Layer")
+        out = self._forward(_check_inputs(x, self.nin, "Layer"))
+        return out[0] if len(out) == 1 else out
+
+    def _forward(self, x: Sequence[Value | float]) -> list[Value]:
         if self.fused:
             out = dense(
                 [n.w for n in self.neurons],
@@ -214,7 +217,7 @@ class Layer(Module):
                 out = [_activate(v, self.activation) for v in out]
         else:
             out = [n(x) for n in self.neurons]
-        return out[0] if len(out) == 1 else out
+        return out
 
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
@@ -291,12 +294,9 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         """The network's output for ``x``; a bare Value when the last layer has one neuron."""
-        x = _check_inputs(x, self.nin, "MLP")
-        out: Any = x
-        for layer in self.layers:
-            out = layer(out)
-            if type(out) is Value:
-                out = [out]
+        out: Any = _check_inputs(x, self.nin, "MLP")
+        for layer in self.layers:  # sizes match by construction: no check per layer
+            out = layer._forward(out)
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:
