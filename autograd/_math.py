@@ -91,6 +91,18 @@ def sqrt(x: float) -> float:
     return NAN
 
 
+def tanh(x: float) -> float:
+    """Hyperbolic tangent, correctly rounded to ``x`` itself for ``|x| < 1e-8``.
+
+    There ``tanh(x) = x - x**3/3`` rounds to ``x`` (torch and NumPy return
+    ``x``), but some C libraries return one ulp less, which a later
+    ``x - tanh(x)`` would turn from 0 into a spurious tiny number.
+    """
+    if -1e-8 < x < 1e-8:
+        return x
+    return math.tanh(x)
+
+
 def sigmoid(x: float) -> float:
     """``1 / (1 + exp(-x))``, saturating to exactly 0 and 1."""
     return 1.0 / (1.0 + exp(-x))

@@ -28,7 +28,6 @@ from __future__ import annotations
 import functools
 import gc
 import itertools
-import math
 import numbers
 import operator
 import threading
@@ -358,7 +357,7 @@ ABS = Op("abs", "abs", abs, lambda M, o, a: _math.sign(M.data(a)))
 EXP = Op("exp", "exp", _math.exp, lambda M, o, a: o)
 LOG = Op("log", "log", _math.log, lambda M, o, a: M.recip(a))
 SQRT = Op("sqrt", "sqrt", _math.sqrt, lambda M, o, a: M.recip(2.0 * o))
-TANH = Op("tanh", "tanh", math.tanh, lambda M, o, a: 1.0 - o * o)
+TANH = Op("tanh", "tanh", _math.tanh, lambda M, o, a: 1.0 - o * o)
 SIGMOID = Op("sigmoid", "σ", _math.sigmoid, lambda M, o, a: o * (1.0 - o))
 RELU = Op("relu", "relu", _math.relu, lambda M, o, a: MASKED if M.data(a) <= 0.0 else 1.0)
 # The fused weighted sum of ``dense``; its derivative rule is _linear_pairs.
