@@ -15,12 +15,17 @@ How it is built, and why (see the README's "Design" section for the figures):
   fused n-ary node (``dense``) keeps lists there instead. There are no
   closures, so a graph holds no reference cycle and is freed by reference
   counting the moment it is dropped.
-* ``backward`` walks the graph iteratively (no recursion limit), in a
-  deterministic order, and skips leaves while sorting.
-* Where PyTorch masks a gradient with ``where`` (relu below zero, ``x ** 0``,
-  ``0 ** y``), the local gradient is the sentinel ``MASKED``: it multiplies like
-  ``0.0``, but an infinite or nan incoming gradient still yields exactly 0,
-  as in PyTorch, instead of ``inf * 0 = nan``.
+* ``backward`` sorts the graph iteratively (no recursion limit), in a
+  deterministic order, pushing only non-leaf nodes; the leaves it meets get
+  a fresh sum for the pass, added to their ``.grad`` at the end, so two
+  passes give exactly twice one pass, as in torch.
+* Where PyTorch masks a gradient with ``where`` (relu at or below zero, the
+  base of ``x ** 0``), the local gradient is the sentinel ``MASKED``: it
+  multiplies like ``0.0``, but an infinite or nan incoming gradient still
+  yields exactly 0, as in PyTorch, instead of ``inf * 0 = nan``.
+* Where PyTorch divides (``grad / x`` for log, sqrt and division), a local
+  gradient too large or small for ``1/x`` to be exact divides when
+  multiplied (:class:`_DivideBy`), so subnormal divisors give torch's numbers.
 """
 
 from __future__ import annotations
