@@ -531,14 +531,6 @@ def _note_warnings(caught: list[warnings.WarningMessage], prog: str) -> None:
         print(f"{prog}: note: {w.message}", file=sys.stderr)
 
 
-def _zero_grads(root: Value) -> None:
-    """Set every ``.grad`` in ``root``'s graph to 0.0 (before backward runs again)."""
-    from .engine import topological_order
-
-    for v in topological_order(root):
-        v.grad = 0.0
-
-
 def _drawing(
     root: Value,
     kind: str,
@@ -891,7 +883,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         svg = out / f"example{ex.number}_graph.svg"
         html = out / f"example{ex.number}_backward.html"
         _save(_drawing(ex.root, "SVG graph", params=ex.params, prog=args.prog), svg)
-        _zero_grads(ex.root)  # the player runs backward again, step by step
         title = f"Worked example {ex.number}: backward from {ex.root_name}"
         player = _drawing(ex.root, "backward player", title=title, params=ex.params, prog=args.prog)
         _save(player, html)
