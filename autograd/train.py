@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import Value, no_grad
+from .engine import Value, gc_paused, no_grad
 from .functional import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -26,11 +26,6 @@ from .functional import (
     mse_loss,
     one_hot,
 )
-
-try:  # newer engines pause the cyclic collector while building big graphs
-    from .engine import gc_paused as _gc_paused
-except ImportError:  # pragma: no cover - older engine
-    from contextlib import nullcontext as _gc_paused  # type: ignore[assignment]
 
 __all__ = ["LOSSES", "History", "accuracy", "batches", "evaluate", "fit", "predict"]
 
@@ -285,7 +280,7 @@ def fit(
             for idx in batches(n, batch_size, rng=rng):
                 xb = [X[i] for i in idx]
                 yb = [y[i] for i in idx]
-                with _gc_paused():
+                with gc_paused():  # graphs are acyclic: see gc_paused
                     outs = [model(x) for x in xb]
                     value = fn(outs, yb)
                     optimizer.zero_grad()
