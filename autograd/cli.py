@@ -592,6 +592,13 @@ def _cmd_render(args: argparse.Namespace) -> int:
         _check_output_file(path, "output")
         _viz()
     out, leaves = expression.evaluate(values)
+    if args.wrt is not None:
+        unknown = [n for n in args.wrt if n not in leaves]
+        if unknown:
+            raise CommandError(
+                f"--wrt names {', '.join(map(repr, unknown))}, not a variable of the expression "
+                f"(its variables: {', '.join(leaves) or 'none'})"
+            )
     if out.label == "":
         out.label = "out"
     thing = None
@@ -610,7 +617,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
         out.backward(args.seed_grad)
     print(f"{expression.source} = {out.data!r}")
     for name, leaf in leaves.items():
-        print(f"  {name}.grad = {leaf.grad!r}")
+        if args.wrt is None or name in args.wrt:
+            print(f"  {name}.grad = {leaf.grad!r}")
     if path is not None:
         if thing is None:
             thing = _drawing(
@@ -622,6 +630,15 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------------- train
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """``x,w`` -> ``("x", "w")``: variable names for ``--wrt``."""
+    names = tuple(p.strip() for p in text.split(","))
+    bad = [n for n in names if not n.isidentifier()]
+    if bad:
+        raise argparse.ArgumentTypeError(f"not a variable name: {bad[0]!r}")
+    return names
 
 
 def _hidden_sizes(text: str) -> tuple[int, ...]:
@@ -929,6 +946,7 @@ examples:
   gradwalk render "a*b + a**2" a=2 b=-3 -o graph.png --rankdir TB
   gradwalk render "sigmoid(x) * (1 - sigmoid(x))" x=0.5 -o player.html
   gradwalk render "x**3" x=3                   # just print: value 27, x.grad 27
+  gradwalk render "x*w + b" x=2 w=-3 b=1 --wrt w,b   # only d/dw and d/db
   gradwalk render -- "-x + 2" x=1              # '--' before an expression starting with '-'
 """
 
@@ -1051,6 +1069,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=4,
         metavar="N",
         help="decimals shown in the drawing (default 4); stdout is always exact",
+    )
+    render.add_argument(
+        "--wrt",
+        type=_names,
+        default=None,
+        metavar="NAMES",
+        help="the variables to differentiate with respect to, comma-separated "
+        "(default: every variable); only their gradients are printed",
     )
     render.set_defaults(func=_cmd_render)
 

@@ -168,6 +168,26 @@ def test_render_seed_grad_scales_the_gradients(tmp_path: Path) -> None:
     assert all(close(grads[k], want_grads[k]) for k in values), (grads, want_grads)
 
 
+def test_render_wrt_prints_only_the_named_gradients(tmp_path: Path) -> None:
+    values = {"x": 2.0, "w": -3.0, "b": 6.88}
+    args = ["render", "tanh(x*w + b)", "x=2", "w=-3", "b=6.88", "--wrt", "w,b"]
+    result = gradwalk(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    value, grads = parse_render(result.stdout)
+    want_value, want_grads = torch_grads(lambda x, w, b: T.tanh(x * w + b), values)
+    assert close(value, want_value)
+    assert set(grads) == {"w", "b"}
+    assert all(close(grads[k], want_grads[k]) for k in grads), (grads, want_grads)
+
+
+@pytest.mark.parametrize(
+    ("wrt", "fragment"), [("q", "'q', not a variable"), ("1x", "not a variable name: '1x'")]
+)
+def test_render_wrt_rejects_unknown_names(tmp_path: Path, wrt: str, fragment: str) -> None:
+    result = gradwalk("render", "x*w", "x=1", "w=2", "--wrt", wrt, cwd=tmp_path)
+    assert_one_line_error(result, "gradwalk render", fragment)
+
+
 def test_render_folds_constants_with_torch_semantics(tmp_path: Path) -> None:
     result = gradwalk("render", "x + 1/0", "x=1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
