@@ -590,21 +590,15 @@ class Value:
         if self._op is None:  # a leaf: d(self)/d(self) = 1
             self.grad += g0
             return
-        leaves: list[Value] = []
-        order = _topo(self, reset=True, leaves=leaves)
-        self.grad = g0
-        saved = _start_pass(leaves)
-        gc_was_enabled = gc.isenabled()
-        gc.disable()  # the walk allocates only floats: no cycles to find
+        order, leaves, saved = _begin_pass(self, g0)
         try:
-            if _state.anomaly:
-                _backward_checked(order)
-            else:
-                _backward(order)
+            with gc_paused():  # the walk allocates only floats: no cycles to find
+                if _state.anomaly:
+                    _backward_checked(order)
+                else:
+                    _backward(order)
         finally:
             _end_pass(leaves, saved)
-            if gc_was_enabled:
-                gc.enable()
 
 
 # ---------------------------------------------------------------- node creation
@@ -917,10 +911,7 @@ def backward_steps(root: Value, grad: Number = 1.0) -> Iterator[Value]:
     if root._op is None:
         root.grad += g0
         return
-    leaves: list[Value] = []
-    order = _topo(root, reset=True, leaves=leaves)
-    root.grad = g0
-    saved = _start_pass(leaves)
+    order, leaves, saved = _begin_pass(root, g0)
     try:
         for n in reversed(order):
             _backward([n])
@@ -945,6 +936,18 @@ def topological_order(root: Value) -> list[Value]:
                 order.append(p)
         order.append(n)
     return order
+
+
+def _begin_pass(root: Value, g0: float) -> tuple[list[Value], list[Value], list[float]]:
+    """Start a backward pass from a non-leaf ``root``: its order, its leaves, their saved grads.
+
+    Sorts the graph (resetting non-leaf ``.grad``), seeds the root with ``g0``
+    and gives each leaf a fresh sum for the pass; ``_end_pass`` finishes it.
+    """
+    leaves: list[Value] = []
+    order = _topo(root, reset=True, leaves=leaves)
+    root.grad = g0
+    return order, leaves, _start_pass(leaves)
 
 
 def _start_pass(leaves: list[Value]) -> list[float]:
