@@ -8,6 +8,7 @@
 from .engine import (
     MASKED,
     AnomalyError,
+    Edge,
     Value,
     backward_steps,
     dense,
@@ -24,6 +25,7 @@ from .gradcheck import GradcheckError, gradcheck
 __all__ = [
     "MASKED",
     "AnomalyError",
+    "Edge",
     "GradcheckError",
     "Value",
     "backward_steps",

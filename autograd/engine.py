@@ -44,7 +44,9 @@ from . import _math
 __all__ = [
     "MASKED",
     "AnomalyError",
+    "Edge",
     "Op",
+    "contribution",
     "backward_steps",
     "topological_order",
     "Value",
@@ -287,7 +289,7 @@ class Op:
     PyTorch masks the gradient to an exact zero.
     """
 
-    __slots__ = ("name", "symbol", "forward", "derivs")
+    __slots__ = ("name", "symbol", "forward", "derivs", "formulas")
 
     def __init__(
         self,
@@ -295,12 +297,16 @@ class Op:
         symbol: str,
         forward: Callable[..., float],
         *derivs: Callable[..., Any] | None,
+        formulas: Sequence[str] = (),
     ) -> None:
         self.name = name
         self.symbol = symbol
         self.forward = forward
         #: One rule per operand; None for an operand that is always a constant.
         self.derivs = derivs
+        #: One display formula per operand for d(out)/d(operand), written with
+        #: ``{a}``, ``{b}`` for the operands and ``{out}`` for the result.
+        self.formulas = tuple(formulas)
 
     def __call__(self, *args: Value | Number) -> Value:
         """Apply this op to Values or numbers (at least one Value) and record the node."""
@@ -350,21 +356,51 @@ def _d_rdiv(M: Any, out: Any, c: float, t: Any) -> Any:
     return local
 
 
-ADD = Op("add", "+", operator.add, lambda M, o, a, b: 1.0, lambda M, o, a, b: 1.0)
-SUB = Op("sub", "-", operator.sub, lambda M, o, a, b: 1.0, lambda M, o, a, b: -1.0)
-MUL = Op("mul", "*", operator.mul, lambda M, o, a, b: b, lambda M, o, a, b: a)
-DIV = Op("div", "/", _math.div, lambda M, o, a, b: M.recip(b), lambda M, o, a, b: -M.div(o, b))
-RDIV = Op("div", "/", _rdiv, None, _d_rdiv)  # number / Value
-POW = Op("pow", "**", _math.pow, _d_pow_base, _d_pow_exponent)
-POW_SCALAR = Op("pow", "**", _math.pow_scalar, _d_pow_scalar, None)
-NEG = Op("neg", "-", operator.neg, lambda M, o, a: -1.0)
-ABS = Op("abs", "abs", abs, lambda M, o, a: _math.sign(M.data(a)))
-EXP = Op("exp", "exp", _math.exp, lambda M, o, a: o)
-LOG = Op("log", "log", _math.log, lambda M, o, a: M.recip(a))
-SQRT = Op("sqrt", "sqrt", _math.sqrt, lambda M, o, a: M.recip(2.0 * o))
-TANH = Op("tanh", "tanh", _math.tanh, lambda M, o, a: 1.0 - o * o)
-SIGMOID = Op("sigmoid", "σ", _math.sigmoid, lambda M, o, a: o * (1.0 - o))
-RELU = Op("relu", "relu", _math.relu, lambda M, o, a: MASKED if M.data(a) <= 0.0 else 1.0)
+ADD = Op(
+    "add", "+", operator.add, lambda M, o, a, b: 1.0, lambda M, o, a, b: 1.0, formulas=("1", "1")
+)
+SUB = Op(
+    "sub", "-", operator.sub, lambda M, o, a, b: 1.0, lambda M, o, a, b: -1.0, formulas=("1", "−1")
+)
+MUL = Op(
+    "mul", "*", operator.mul, lambda M, o, a, b: b, lambda M, o, a, b: a, formulas=("{b}", "{a}")
+)
+DIV = Op(
+    "div",
+    "/",
+    _math.div,
+    lambda M, o, a, b: M.recip(b),
+    lambda M, o, a, b: -M.div(o, b),
+    formulas=("1/{b}", "−{out}/{b}"),
+)
+RDIV = Op("div", "/", _rdiv, None, _d_rdiv, formulas=("", "−{a}/{b}²"))  # number / Value
+POW = Op(
+    "pow",
+    "**",
+    _math.pow,
+    _d_pow_base,
+    _d_pow_exponent,
+    formulas=("{b}·{a}^({b}−1)", "{out}·ln({a})"),
+)
+POW_SCALAR = Op(
+    "pow", "**", _math.pow_scalar, _d_pow_scalar, None, formulas=("{b}·{a}^({b}−1)", "")
+)
+NEG = Op("neg", "-", operator.neg, lambda M, o, a: -1.0, formulas=("−1",))
+ABS = Op("abs", "abs", abs, lambda M, o, a: _math.sign(M.data(a)), formulas=("sign({a})",))
+EXP = Op("exp", "exp", _math.exp, lambda M, o, a: o, formulas=("exp({a}) = {out}",))
+LOG = Op("log", "log", _math.log, lambda M, o, a: M.recip(a), formulas=("1/{a}",))
+SQRT = Op("sqrt", "sqrt", _math.sqrt, lambda M, o, a: M.recip(2.0 * o), formulas=("1/(2·{out})",))
+TANH = Op("tanh", "tanh", _math.tanh, lambda M, o, a: 1.0 - o * o, formulas=("1 − {out}²",))
+SIGMOID = Op(
+    "sigmoid", "σ", _math.sigmoid, lambda M, o, a: o * (1.0 - o), formulas=("{out}·(1 − {out})",)
+)
+RELU = Op(
+    "relu",
+    "relu",
+    _math.relu,
+    lambda M, o, a: MASKED if M.data(a) <= 0.0 else 1.0,
+    formulas=("1 if {a} > 0 else 0",),
+)
 # The fused weighted sum of ``dense``; its derivative rule is _linear_pairs.
 LINEAR = Op("linear", "Σw·x+b", lambda *a: _NAN)
 LINEAR_RELU = Op("linear_relu", "relu(Σw·x+b)", lambda *a: _NAN)
@@ -391,6 +427,85 @@ def _operand(x: object) -> Value | float | None:
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return float(x)
     return None
+
+
+def _const_text(x: float) -> str:
+    """A constant operand as a formula shows it: ``3`` for 3.0, else its repr."""
+    return str(int(x)) if x == int(x) and abs(x) < 1e15 else repr(x)
+
+
+def _power_formula(c: float) -> str:
+    """d(a ** c)/da for a constant ``c``, written the way a learner would: ``2·{a}``, ``3·{a}²``."""
+    if c == 0.0:
+        return "0"
+    if c == 1.0:
+        return "1"
+    if c == 2.0:
+        return "2·{a}"
+    power = {3.0: "²", 4.0: "³"}.get(c)
+    if power is not None:
+        return f"{_const_text(c)}·{{a}}{power}"
+    return f"{_const_text(c)}·{{a}}^{_const_text(c - 1.0)}"
+
+
+class _Names(dict):
+    """Formula placeholders: a missing name shows as itself."""
+
+    def __missing__(self, key: str) -> str:
+        return key
+
+
+class Edge:
+    """One edge that ``backward`` walks: ``node`` passes gradient to ``parent``.
+
+    ``local`` is d(node)/d(parent) as a plain float; :meth:`contribution`
+    applies it to an incoming gradient exactly as ``backward`` does (including
+    PyTorch's masking, where an infinite gradient through relu's dead side
+    still gives 0); :meth:`formula` says it in symbols, e.g. ``1 − out²``.
+    ``operand`` names the position: ``a``/``b`` (``w1``, ``x1``, ``b`` for a
+    fused neuron).
+    """
+
+    __slots__ = ("parent", "operand", "node", "_local", "_template")
+
+    def __init__(self, parent: Value, local: Any, operand: str, template: str, node: Value):
+        self.parent = parent
+        self.operand = operand
+        self.node = node
+        self._local = local
+        self._template = template
+
+    @property
+    def local(self) -> float:
+        """d(node)/d(parent) at this point, as a plain float."""
+        return float(self._local)
+
+    def contribution(self, g: float) -> float:
+        """What this edge adds to ``parent``'s gradient when ``node``'s gradient is ``g``."""
+        return contribution(g, self._local)
+
+    def formula(self, **names: str) -> str:
+        """The local derivative as a formula; ``names`` replace the symbols (``a``, ``out``...).
+
+        Constant operands are filled in by default (``x * 3`` gives ``3`` for ``x``).
+        """
+        defaults = _Names(out="out")
+        node = self.node
+        if node._op is not LINEAR and node._op is not LINEAR_RELU and node._arg is not None:
+            const = "b" if node._l1 == 0 else "a"
+            defaults[const] = _const_text(node._arg)
+        defaults.update(names)
+        return self._template.format_map(defaults)
+
+    def __repr__(self) -> str:
+        return f"Edge({self.operand}: local={self.local!r}, formula={self.formula()!r})"
+
+
+def contribution(g: float, local: Any) -> float:
+    """``g * local`` as backward adds it: a masked local gives exactly 0 even for inf/nan ``g``."""
+    if local is MASKED and g - g != 0.0:
+        return 0.0
+    return g * local
 
 
 _new = object.__new__
@@ -485,6 +600,44 @@ class Value:
         if self._op is LINEAR or self._op is LINEAR_RELU:
             return self._arg, self._p1, self._l1
         return None
+
+    @property
+    def edges(self) -> list[Edge]:
+        """This node's operands that are Values, each as an :class:`Edge` (local gradient, formula).
+
+        One edge per operand position, in the order of :attr:`inputs` (``x * x``
+        has two). For a fused :func:`dense` neuron: ``w1, x1, w2, x2, ..., bias``
+        (inputs that are numbers have no edge).
+        """
+        op = self._op
+        if op is None:
+            return []
+        if op is LINEAR or op is LINEAR_RELU:
+            xs, b = self._p1, self._l1
+            out: list[Edge] = []
+            pairs = iter(_linear_pairs(self, _FloatMath))
+            dead = op is LINEAR_RELU and self.data == 0.0
+            for i, x in enumerate(xs, 1):
+                out.append(Edge(*next(pairs), f"w{i}", "0" if dead else f"{{x{i}}}", self))
+                if type(x) is Value:
+                    out.append(Edge(*next(pairs), f"x{i}", "0" if dead else f"{{w{i}}}", self))
+            if type(b) is Value:
+                out.append(Edge(*next(pairs), "b", "0" if dead else "1", self))
+            return out
+        ps, ls = _edges(self)
+        if self._p1 is not None:
+            names = ("a", "b")
+        elif len(op.derivs) == 1:
+            names = ("a",)
+        else:
+            names = ("a",) if self._l1 == 0 else ("b",)
+        result = []
+        for p, loc, name in zip(ps, ls, names):
+            template = op.formulas["ab".index(name)] if op.formulas else ""
+            if op is POW_SCALAR:
+                template = _power_formula(self._arg)
+            result.append(Edge(p, loc, name, template, self))
+        return result
 
     def __repr__(self) -> str:
         parts = [f"data={self.data!r}", f"grad={self.grad!r}"]
