@@ -323,6 +323,47 @@ class Op:
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
+    def derivatives(self, *args: Number) -> tuple[float, ...]:
+        """The local gradients d(out)/d(args[i]) at numbers, as ``backward`` stores them.
+
+        Plain floats; 0.0 for an operand that is always a constant.
+        """
+        if len(args) != len(self.derivs):
+            raise TypeError(f"op {self.name!r} takes {len(self.derivs)} operands, got {len(args)}")
+        xs = [_number(a, f"operand of {self.name}") for a in args]
+        out = self.forward(*xs)
+        return tuple(
+            0.0 if d is None else float(d(_FloatMath, out, *xs))  # type: ignore[misc]
+            for d in self.derivs
+        )
+
+    @classmethod
+    def unary(
+        cls,
+        name: str,
+        forward: Callable[[float], float],
+        derivative: Callable[[float], float],
+        *,
+        symbol: str = "",
+        formula: str = "",
+    ) -> Op:
+        """An op of one operand from two float functions: ``forward(x)`` and ``derivative(x)``.
+
+        ``op(v)`` applies it to a Value and ``backward`` uses ``derivative``.
+        Such an op has no graph rule, so ``grad(..., create_graph=True)``
+        through it raises a TypeError. ``formula`` shows the derivative, with
+        ``{a}`` for the operand (``"cos({a})"``).
+        """
+        if not callable(forward) or not callable(derivative):
+            raise TypeError("Op.unary: forward and derivative must be callables")
+
+        def rule(M: Any, out: Any, a: Any) -> Any:
+            if M is not _FloatMath:
+                raise TypeError(f"op {name!r} has no graph rule: create_graph cannot go through it")
+            return float(derivative(a))
+
+        return cls(name, symbol or name, lambda x: float(forward(x)), rule, formulas=(formula,))
+
 
 def _d_pow_scalar(M: Any, out: Any, x: Any, c: float) -> Any:
     return MASKED if c == 0.0 else c * M.pow_scalar(x, c - 1.0)
