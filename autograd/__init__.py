@@ -3,28 +3,45 @@
 >>> from autograd import Value
 >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b")
 >>> c = (a * b + a ** 2).tanh(); c.backward()
+>>> round(a.grad, 4), round(b.grad, 4)
+(0.0707, 0.1413)
+
+Reading order. The engine is small enough to read in an afternoon; read it
+in this order (the README gives the line counts):
+
+1. ``ops.py``: the op table. Each op is a forward with torch semantics, one
+   derivative rule per operand, and the derivative as a formula.
+2. ``value.py``: ``Value``, its fields, and node creation (``apply``).
+3. ``backward.py``: the topological walk and the hot loop of ``backward``.
+
+Chapters 1-3 are the whole of backprop. The optional chapters after them:
+
+4. ``exact.py``: how a local gradient is applied so results are torch's bits.
+5. ``fused.py``: ``dense``, a whole neuron as one node (the speed).
+6. ``higher.py``: ``grad`` and ``create_graph`` (second derivatives).
+7. ``modes.py``: ``no_grad``, ``detect_anomaly``, ``gc_paused``.
+8. ``serial.py``: copies and pickles at any depth.
+
+Then ``nn.py`` (Neuron, Layer, MLP), ``functional.py`` (losses), ``optim.py``
+(SGD, Adam), ``train.py`` (``fit``) build on the engine.
 """
 
-from .engine import (
-    MASKED,
+from .backward import backward_steps, topological_order
+from .fused import dense
+from .gradcheck import GradcheckError, gradcheck
+from .higher import grad
+from .modes import (
     AnomalyError,
-    Edge,
-    Op,
-    Value,
-    backward_steps,
-    dense,
     detect_anomaly,
     gc_paused,
-    grad,
     is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
-    topological_order,
 )
-from .gradcheck import GradcheckError, gradcheck
+from .ops import Op
+from .value import Edge, Value
 
 __all__ = [
-    "MASKED",
     "AnomalyError",
     "Edge",
     "GradcheckError",
@@ -42,3 +59,6 @@ __all__ = [
     "topological_order",
 ]
 __version__ = "0.1.0"
+#: Marks this package as the gradwalk engine (another project also installs a package named
+#: ``autograd``; the ``gradwalk`` command checks for this before it starts).
+__gradwalk_engine__ = True

@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import _math
-from .engine import Op, Value
+from .ops import Op
+from .value import Value
 
 __all__ = [
     "binary_cross_entropy",
@@ -270,8 +271,7 @@ def _bce_logits_forward(x: float, t: float) -> float:
 
 
 def _bce_logits_deriv(M: Any, out: Any, x: Any, t: float) -> Any:
-    s = x.sigmoid() if type(x) is Value else _math.sigmoid(x)
-    return s - t
+    return M.sigmoid(x) - t
 
 
 BCE = Op("binary_cross_entropy", "bce", _bce_forward, _bce_deriv, None)

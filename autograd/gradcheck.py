@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .engine import Value, _number, grad, no_grad
+from .higher import grad
+from .modes import no_grad
+from .value import Value
+from .value import number as _number
 
 __all__ = ["GradcheckError", "gradcheck"]
 

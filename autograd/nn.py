@@ -17,7 +17,9 @@ import random
 from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
-from .engine import Value, _number, dense
+from .fused import dense
+from .value import Value
+from .value import number as _number
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron"]
 

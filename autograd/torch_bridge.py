@@ -99,6 +99,12 @@ def from_torch(sequential: Any, *, fused: bool = True) -> MLP:
                     f"module {i}: Linear expects {mod.in_features} inputs but the previous "
                     f"layer gives {specs[-1][0].out_features}"
                 )
+            for what, t in (("weight", mod.weight), ("bias", mod.bias)):
+                if t is not None and (t.is_complex() or not t.is_floating_point()):
+                    raise TypeError(
+                        f"module {i}: Linear {what} has dtype {t.dtype}; from_torch takes real "
+                        "floating-point weights only (an imaginary part would be lost)"
+                    )
             specs.append((mod, "linear"))
         elif name in _TORCH_ACTIVATIONS and type(mod) is getattr(nn, name):
             if not specs:

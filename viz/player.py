@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 
-from autograd.engine import MASKED, Value, backward_steps
+from autograd import Value, backward_steps
 
 from ._render import render
 from .graph import (
@@ -194,10 +194,11 @@ def _details(structure: _Structure, node: Value, g: float, precision: int) -> li
     """One line per edge: what the operand received, incoming grad times local derivative."""
     fmt = lambda x: format_number(x, precision)
     lines = []
-    edges = node.local_grads
-    for p, local in edges[:_DETAIL_LINES]:
+    edges = node.edges
+    for e in edges[:_DETAIL_LINES]:
+        p, local = e.parent, e.local
         name = _node_name(structure, structure.index[id(p)])
-        contribution = 0.0 if local is MASKED and not math.isfinite(g) else g * local
+        contribution = e.contribution(g)
         lines.append(
             f"{name}: grad += {fmt(g)} × {fmt(local)} (local derivative) = {fmt(contribution)}"
             f", now {fmt(p.grad)}"

@@ -1,0 +1,88 @@
+"""The moons step on this engine against another commit's, interleaved in one run.
+
+Run: ``.venv/bin/python benchmarks/compare.py --baseline REV`` (a git revision,
+e.g. ``HEAD~3`` or a commit hash). The script extracts that revision's
+``autograd`` package into a temporary folder under another name, imports both
+engines into this one process, loads the same weights into both models, checks
+that both compute the same loss, then times their steps in turn (A B A B ...)
+so that a machine whose speed drifts slows both alike. It prints each median
+and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench import (  # noqa: E402 - bench.py sits beside this script
+    initial_weights,
+    interleaved_ms,
+    load_into,
+    moons_data,
+    moons_step_value,
+    paused,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def import_baseline(rev: str, where: Path) -> object:
+    """``rev``'s autograd package, imported as ``autograd_baseline`` (all its imports are relative)."""
+    archive = where / "baseline.tar"
+    with archive.open("wb") as f:
+        subprocess.run(["git", "archive", rev, "autograd"], cwd=ROOT, stdout=f, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(where, filter="data")
+    (where / "autograd").rename(where / "autograd_baseline")
+    sys.path.insert(0, str(where))
+    importlib.import_module("autograd_baseline")
+    return importlib.import_module("autograd_baseline.nn")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", required=True, help="git revision to compare against")
+    parser.add_argument("--repeats", type=int, default=41, help="timed steps per engine")
+    args = parser.parse_args()
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+
+    from autograd.nn import MLP
+
+    with tempfile.TemporaryDirectory() as tmp:
+        old_nn = import_baseline(args.baseline, Path(tmp))
+        X, Y = moons_data()
+        weights = initial_weights([2, 16, 16, 1], seed=0)
+        new = MLP(2, [16, 16, 1], seed=0)
+        old = old_nn.MLP(2, [16, 16, 1], seed=0)  # type: ignore[attr-defined]
+        load_into(new, weights)
+        load_into(old, weights)
+        a, b = moons_step_value(new, X, Y, 0.0), moons_step_value(old, X, Y, 0.0)
+        if a != b:
+            sys.exit(f"the engines disagree on the first loss: {a!r} vs {b!r}")
+        lr = 0.05
+        res = interleaved_ms(
+            {
+                "baseline": lambda: moons_step_value(old, X, Y, lr),
+                "this tree": lambda: moons_step_value(new, X, Y, lr),
+                "baseline in gc_paused()": paused(lambda: moons_step_value(old, X, Y, lr)),
+                "this tree in gc_paused()": paused(lambda: moons_step_value(new, X, Y, lr)),
+            },
+            args.repeats,
+        )
+    print(f"moons step (MLP(2, [16, 16, 1]), 100 points), median of {args.repeats}, interleaved")
+    for name, ms in res.items():
+        print(f"  {name:26s} {ms:8.2f} ms")
+    print(f"  this tree / baseline: {res['this tree'] / res['baseline']:.3f} "
+          f"(gc_paused: {res['this tree in gc_paused()'] / res['baseline in gc_paused()']:.3f})")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
