@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench import (  # noqa: E402 - bench.py sits beside this script
+from bench import (
     initial_weights,
     interleaved_ms,
     load_into,
