@@ -1,4 +1,4 @@
-"""Train the digits MLP (worked-examples.md §5) and print test accuracy and wall time.
+"""Train the digits MLP (docs/lessons.md, lesson 5) and print test accuracy and wall time.
 
     python benchmarks/digits.py              # the main config: 64-32-10 ReLU, Adam, 10 epochs
     python benchmarks/digits.py --compare    # also squared error vs cross-entropy, deep vs wide
@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from autograd.digits import (
+from gradwalk.digits import (
     DigitsConfig,
     DigitsResult,
     compare_depth,
