@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -74,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
             results[f"depth_{shape}"] = r.as_dict()
 
     if args.json is not None:
-        args.json.write_text(json.dumps(results, indent=1))
+        tmp = args.json.with_name(f".{args.json.name}.tmp")
+        tmp.write_text(json.dumps(results, indent=1))
+        os.replace(tmp, args.json)  # a failed write never leaves a truncated file
     return 0
 
 

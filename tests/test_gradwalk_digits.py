@@ -1,11 +1,11 @@
-"""The digits classifier (worked-examples.md §5): data, split, and the main training run."""
+"""The digits classifier (docs/lessons.md, lesson 5): data, split, and the main training run."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from autograd.digits import (
+from gradwalk.digits import (
     DigitsConfig,
     confusion_matrix,
     load,
