@@ -91,7 +91,9 @@ def _positive_int(text: str) -> int:
     except ValueError:
         n = 0
     if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {printable(text[:60])!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer, got {printable(text[:60])!r}"
+        )
     return n
 
 
@@ -99,7 +101,9 @@ def _int(text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {printable(text[:60])!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected an integer, got {printable(text[:60])!r}"
+        ) from None
 
 
 def _positive_float(text: str) -> float:
@@ -108,7 +112,9 @@ def _positive_float(text: str) -> float:
     except ValueError:
         x = math.nan
     if not (x > 0 and math.isfinite(x)):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {printable(text[:60])!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected a positive number, got {printable(text[:60])!r}"
+        )
     return x
 
 
@@ -118,7 +124,9 @@ def _unit_float(text: str) -> float:
     except ValueError:
         x = math.nan
     if not 0.0 <= x < 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {printable(text[:60])!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected a number in [0, 1), got {printable(text[:60])!r}"
+        )
     return x
 
 
@@ -442,7 +450,7 @@ def _silence_stdout() -> None:
         os.close(devnull)
 
 
-class _StdoutFailed(Exception):
+class _StdoutError(Exception):
     """Standard output could not be written (full disk, I/O error)."""
 
     def __init__(self, exc: OSError) -> None:
@@ -452,7 +460,7 @@ class _StdoutFailed(Exception):
 
 class _GuardedStream:
     """``sys.stdout`` as the commands see it: a failed write or flush raises
-    :class:`_StdoutFailed`, told apart from a failed write to a file."""
+    :class:`_StdoutError`, told apart from a failed write to a file."""
 
     def __init__(self, stream: Any) -> None:
         self._stream = stream
@@ -463,7 +471,7 @@ class _GuardedStream:
         except BrokenPipeError:
             raise
         except OSError as exc:
-            raise _StdoutFailed(exc) from None
+            raise _StdoutError(exc) from None
 
     def flush(self) -> None:
         try:
@@ -471,7 +479,7 @@ class _GuardedStream:
         except BrokenPipeError:
             raise
         except OSError as exc:
-            raise _StdoutFailed(exc) from None
+            raise _StdoutError(exc) from None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
@@ -520,7 +528,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         _error(f"{exc.prog or state['prog']}: error: {printable(exc.message)}")
         return exc.code
-    except _StdoutFailed as exc:
+    except _StdoutError as exc:
         _silence_stdout()
         _error(f"{state['prog']}: error: cannot write to standard output: {exc.reason}")
         return 2

@@ -47,7 +47,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         title = f"Worked example {ex.number}: backward from {ex.root_name}"
         player = drawing(ex.root, "backward player", title=title, params=ex.params, prog=args.prog)
         save(player, html)
-        print(f"example {ex.number} ({ex.root_name}): {printable(str(svg))}, {printable(str(html))}")
+        print(
+            f"example {ex.number} ({ex.root_name}): {printable(str(svg))}, {printable(str(html))}"
+        )
         written += [svg, html]
 
     print("\n== Digits classifier (scikit-learn's 8x8 digits) ==")

@@ -61,7 +61,9 @@ def check_output_file(path: Path, what: str) -> None:
     if path.is_dir():
         raise CommandError(f"{what} {shown!r} is a directory; give a file name")
     if not parent.exists():
-        raise CommandError(f"cannot write {what} {shown!r}: directory {str(parent)!r} does not exist")
+        raise CommandError(
+            f"cannot write {what} {shown!r}: directory {str(parent)!r} does not exist"
+        )
     if not parent_ok:
         raise CommandError(f"cannot write {what} {shown!r}: {str(parent)!r} is not a directory")
     if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):

@@ -78,15 +78,15 @@ class Lesson2:
     loss_given: float = 0.2984
     loss_exact: float = 0.2983711087600027
     #: Gradients of the matrices, row by row (flattened).
-    dW1_given: Vector = (0.0004, 0.0009, 0.0005, 0.0010)
-    dW1_exact: Vector = (
+    dW1_given: Vector = (0.0004, 0.0009, 0.0005, 0.0010)  # noqa: N815 - the lesson's name
+    dW1_exact: Vector = (  # noqa: N815 - the lesson's name
         0.0004385677344743465,
         0.000877135468948693,
         0.0004977127352608599,
         0.0009954254705217198,
     )
-    dW2_given: Vector = (0.0822, 0.0827, -0.0226, -0.0227)
-    dW2_exact: Vector = (
+    dW2_given: Vector = (0.0822, 0.0827, -0.0226, -0.0227)  # noqa: N815 - the lesson's name
+    dW2_exact: Vector = (  # noqa: N815 - the lesson's name
         0.08216704056423077,
         0.08266762784753325,
         -0.02260254047747507,

@@ -108,8 +108,8 @@ def cmd_train_digits(args: argparse.Namespace) -> int:
     check_size(args.hidden)
     if args.momentum is not None and args.optimizer != "sgd":
         raise CommandError(
-            f"--momentum applies to --optimizer sgd only (Adam has its own moment estimates); "
-            f"drop it or add --optimizer sgd"
+            "--momentum applies to --optimizer sgd only (Adam has its own moment estimates); "
+            "drop it or add --optimizer sgd"
         )
     need("sklearn", "the digits data")
     if args.plots is not None:

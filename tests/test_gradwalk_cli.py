@@ -578,8 +578,8 @@ def test_train_digits_tiny_run_saves_model_and_plots(tmp_path: Path) -> None:
     assert re.search(r"\d+/90 \[", result.stderr)  # a progress bar over 2 x 45 batches
 
     # the state dict, in torch, classifies the test images exactly as reported
-    from gradwalk.digits import load, split
     from autograd.nn import MLP
+    from gradwalk.digits import load, split
 
     state = json.loads((tmp_path / "model.json").read_text())
     X, y = load()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from autograd.nn import MLP, to_torch
 from gradwalk.digits import (
     DigitsConfig,
     confusion_matrix,
@@ -13,7 +14,6 @@ from gradwalk.digits import (
     split,
     train,
 )
-from autograd.nn import MLP, to_torch
 
 # Tiny tensors: torch's worker threads add only wake-up latency (tens of ms under load).
 torch.set_num_threads(1)

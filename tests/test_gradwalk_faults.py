@@ -208,7 +208,6 @@ def test_render_failed_write_keeps_the_old_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
     import viz
-
     from gradwalk.cli import main
 
     cls = viz.BackwardPlayer if name.endswith(".html") else viz.Drawing
