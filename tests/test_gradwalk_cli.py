@@ -659,6 +659,7 @@ def test_demo_quick_writes_everything(tmp_path: Path) -> None:
     out = result.stdout
     assert re.search(r"All \d+ numbers match the lesson ✓", out)
     assert re.search(r"test accuracy \S+% \(\d+/360\)", out)
+    assert out.rstrip().endswith("docs/lessons.md")  # where the lessons' text is
     demo = tmp_path / "demo"
     expected = [
         *(f"example{n}_{kind}" for n in (1, 2, 3) for kind in ("graph.svg", "backward.html")),
@@ -716,6 +717,20 @@ def test_help_has_examples(tmp_path: Path, command: tuple[str, ...]) -> None:
     assert result.stdout.startswith(f"usage: gradwalk{''.join(' ' + c for c in command)}")
     assert "example" in result.stdout
     assert HELP_EXAMPLES[command] in result.stdout
+
+
+def test_lessons_text_is_in_the_repo_and_linked(tmp_path: Path) -> None:
+    """docs/lessons.md exists, names the lessons' numbers, and the CLI points at it."""
+    lessons = (ROOT / "docs" / "lessons.md").read_text(encoding="utf-8")
+    for number in ("1.004", "0.2983711087600027", "0.878878242732151", "0.5308"):
+        assert number in lessons
+    result = gradwalk("examples", "--help", cwd=tmp_path)
+    assert "docs/lessons.md" in result.stdout
+    for doc in ("README.md", "docs/cli.md"):
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        assert "lessons.md" in text and "worked-examples.md" not in text, doc
+    for path in (ROOT / "gradwalk").glob("*.py"):
+        assert "worked-examples.md" not in path.read_text(encoding="utf-8"), path
 
 
 def test_no_command_and_unknown_command(tmp_path: Path) -> None:

@@ -96,3 +96,22 @@ def test_config_rejects_nonsense(kw: dict, match: str) -> None:
 def test_train_rejects_a_non_config() -> None:
     with pytest.raises(TypeError, match="DigitsConfig"):
         train({"epochs": 1})  # type: ignore[arg-type]
+
+
+def test_importing_the_harness_does_not_load_sklearn() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "import sys, gradwalk.digits\nprint('sklearn' in sys.modules)"
+    root = str(Path(__file__).resolve().parent.parent)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        cwd=root,
+        env={**__import__("os").environ, "PYTHONPATH": root},
+    )
+    assert out.stdout.strip() == "False"
