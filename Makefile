@@ -36,7 +36,7 @@ bench: $(VENV)/dev.stamp
 
 ## make demo: the worked examples, graphs, and the digits classifier
 demo: $(VENV)/examples.stamp
-	$(PY) -m autograd demo
+	$(PY) -m gradwalk demo
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis .ruff_cache

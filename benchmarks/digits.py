@@ -1,4 +1,4 @@
-"""Train the digits MLP (worked-examples.md §5) and print test accuracy and wall time.
+"""Train the digits MLP (docs/lessons.md, lesson 5) and print test accuracy and wall time.
 
     python benchmarks/digits.py              # the main config: 64-32-10 ReLU, Adam, 10 epochs
     python benchmarks/digits.py --compare    # also squared error vs cross-entropy, deep vs wide
@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from autograd.digits import (
+from gradwalk.digits import (
     DigitsConfig,
     DigitsResult,
     compare_depth,
@@ -74,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
             results[f"depth_{shape}"] = r.as_dict()
 
     if args.json is not None:
-        args.json.write_text(json.dumps(results, indent=1))
+        tmp = args.json.with_name(f".{args.json.name}.tmp")
+        tmp.write_text(json.dumps(results, indent=1))
+        os.replace(tmp, args.json)  # a failed write never leaves a truncated file
     return 0
 
 

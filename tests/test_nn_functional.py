@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import torch
 import torch.nn.functional as F  # noqa: N812 - the usual name
+from helpers import close
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -34,15 +35,6 @@ torch.set_num_threads(1)
 
 D = torch.float64
 TOL = 1e-12
-
-
-def close(a: float, b: float, tol: float = TOL, scale: float = 1.0) -> bool:
-    """nan matches nan, infinities must be equal, else relative or (scaled) absolute tolerance."""
-    if a != a or b != b:
-        return a != a and b != b
-    if math.isinf(a) or math.isinf(b):
-        return a == b
-    return math.isclose(a, b, rel_tol=tol, abs_tol=tol * max(1.0, scale))
 
 
 def assert_all_close(got: Sequence[float], want: Sequence[float], what: str, **kw: float) -> None:
@@ -294,7 +286,7 @@ def test_bce_second_derivative_matches_torch(fn: str, x: float, t: float) -> Non
     (tg,) = torch.autograd.grad(tl, tx, create_graph=True)
     (th,) = torch.autograd.grad(tg.sum(), tx)
     assert close(g.data, tg.item())
-    assert close(h.data, th.item(), tol=tol), (h.data, th.item())
+    assert close(h.data, th.item(), rel=tol, abs_=tol), (h.data, th.item())
 
 
 # --------------------------------------------------------------------- hinge

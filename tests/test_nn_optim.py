@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import torch
 import torch.nn.functional as F  # noqa: N812 - the usual name
+from helpers import close
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,7 +27,7 @@ TOL = 1e-12
 def assert_close_lists(got: list[float], want: list[float], what: str, tol: float = TOL) -> None:
     scale = max([1.0, *(abs(w) for w in want)])
     for i, (g, w) in enumerate(zip(got, want)):
-        assert math.isclose(g, w, rel_tol=tol, abs_tol=tol * scale), f"{what}[{i}]: {g!r} vs {w!r}"
+        assert close(g, w, rel=tol, abs_=tol, scale=scale), f"{what}[{i}]: {g!r} vs {w!r}"
 
 
 params0 = st.lists(st.floats(-5, 5), min_size=1, max_size=6)

@@ -1,8 +1,9 @@
-"""The hand-worked networks of worked-examples.md §1-§3, rebuilt with autograd.nn.
+"""The lessons' hand-worked networks (docs/lessons.md §1-§3), rebuilt with autograd.nn.
 
-Every number is checked against the figure printed in worked-examples.md (to the digits
-given, or to 1e-12 for the exact values) and, where a training step is involved, against
-the same step in live PyTorch float64.
+The networks, inputs and the lessons' numbers come from :mod:`gradwalk.lessons` (the one
+place they are typed). Every number the engine computes is checked twice: against the
+lesson (to the digits given, or to 1e-12 for the exact values) and against the same
+network in live PyTorch float64, so a wrong number in the lessons module fails too.
 """
 
 from __future__ import annotations
@@ -11,18 +12,20 @@ import math
 
 import pytest
 import torch
+from helpers import close
 
 from autograd import Value
 from autograd.nn import MLP, SGD, Layer, Neuron, mse_loss, softmax, to_torch
+from gradwalk.lessons import LESSON1, LESSON2, LESSON3
 
 # Tiny tensors: torch's worker threads add only wake-up latency (tens of ms under load).
 torch.set_num_threads(1)
 
-EXACT = 1e-12
+F64 = torch.float64
 
 
-def _set_layer(layer: Layer, W: list[list[float]], b: list[float]) -> None:
-    for neuron, row, bias in zip(layer.neurons, W, b):
+def _set_layer(layer: Layer, W: object, b: object) -> None:
+    for neuron, row, bias in zip(layer.neurons, W, b):  # type: ignore[call-overload]
         for w, v in zip(neuron.w, row):
             w.data = float(v)
         neuron.b.data = float(bias)
@@ -32,151 +35,180 @@ def _rounded(xs: list[float], digits: int) -> list[float]:
     return [round(x, digits) for x in xs]
 
 
+def _all_close(got: list[float], want: list[float]) -> bool:
+    """Same length and every pair ``close`` (1e-12 relative and absolute)."""
+    return len(got) == len(want) and all(close(g, w) for g, w in zip(got, want))
+
+
+def _flat(m: object) -> list[float]:
+    return [float(v) for row in m for v in row]  # type: ignore[attr-defined]
+
+
 # ----------------------------------------------------------------------------- §1
+
+L1 = LESSON1
+S1_HIDDEN = [[L1.weight[f"w{i}1"], L1.weight[f"w{i}2"]] for i in (1, 2, 3)]
+S1_OUT = [L1.weight["w1"], L1.weight["w2"], L1.weight["w3"]]
+
+
+def _torch_s1(out_weights: list[float]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """§1's network in torch: (hidden weights, output weights, loss) after backward."""
+    W1 = torch.tensor(S1_HIDDEN, dtype=F64, requires_grad=True)
+    w2 = torch.tensor(out_weights, dtype=F64, requires_grad=True)
+    ty = torch.relu(w2 @ torch.relu(W1 @ torch.tensor(L1.inputs, dtype=F64)))
+    loss = (ty - L1.target) ** 2
+    loss.backward()
+    return W1, w2, loss
 
 
 @pytest.mark.parametrize("fused", [True, False])
 def test_s1_three_relu_neurons_one_step(fused: bool) -> None:
     hidden = Layer(2, 3, "relu", seed=0, fused=fused)
     out = Neuron(3, "relu", seed=0, fused=fused)
-    # w11 = w21 = w1 = w2 = 1; w12 = w22 = w31 = w32 = w3 = 0; no biases
-    _set_layer(hidden, [[1, 0], [1, 0], [0, 0]], [0, 0, 0])
-    for w, v in zip(out.w, [1, 1, 0]):
+    _set_layer(hidden, S1_HIDDEN, [0, 0, 0])  # no biases
+    for w, v in zip(out.w, S1_OUT):
         w.data = float(v)
     out.b.data = 0.0
 
-    x = [2.0, 3.0]
+    x = list(L1.inputs)
     a = hidden(x)
-    assert [v.data for v in a] == [2.0, 2.0, 0.0]
+    assert [v.data for v in a] == list(L1.a)
     y = out(a)
-    assert y.data == 4.0
-    loss = mse_loss(y, 5.0)  # (y - Y)^2, n = 1
-    assert loss.data == 1.0
+    assert y.data == L1.y
+    loss = mse_loss(y, L1.target)  # (y - Y)^2, n = 1
+    assert loss.data == L1.loss
     params = [*hidden.parameters(), *out.parameters()]
-    opt = SGD(params, lr=0.001)
+    opt = SGD(params, lr=L1.lr)
     opt.zero_grad()
     loss.backward()
 
     w11 = hidden.neurons[0].w[0]
-    assert w11.grad == -4.0  # given
+    assert w11.grad == L1.dloss_dw11  # given
     # neuron 3 sits exactly at relu's kink: gradient 0, as in PyTorch
-    assert hidden.neurons[2].w[0].grad == 0.0 and hidden.neurons[2].w[1].grad == 0.0
+    assert [w.grad for w in hidden.neurons[2].w] == list(L1.dloss_dw3x)
 
     # the same network in torch
-    W1 = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 0.0]], dtype=torch.float64, requires_grad=True)
-    w2 = torch.tensor([1.0, 1.0, 0.0], dtype=torch.float64, requires_grad=True)
-    ty = torch.relu(w2 @ torch.relu(W1 @ torch.tensor(x, dtype=torch.float64)))
-    ((ty - 5.0) ** 2).backward()
+    W1, w2, tloss = _torch_s1(S1_OUT)
+    assert tloss.item() == loss.data
     assert [w.grad for n in hidden.neurons for w in n.w] == W1.grad.reshape(-1).tolist()
     assert [w.grad for w in out.w] == w2.grad.tolist()
+    assert W1.grad[0, 0].item() == L1.dloss_dw11 and W1.grad[2].tolist() == list(L1.dloss_dw3x)
 
     opt.step()
-    assert math.isclose(w11.data, 1.004, rel_tol=0, abs_tol=EXACT)  # given
-    assert round(w11.data, 3) == 1.004
+    torch_w11 = W1[0, 0].item() - L1.lr * W1.grad[0, 0].item()
+    assert close(w11.data, torch_w11)
+    assert round(w11.data, L1.w11_after_decimals) == L1.w11_after  # given
+    assert round(torch_w11, L1.w11_after_decimals) == L1.w11_after
 
 
 def test_s1_kink_gives_zero_gradient_even_when_used() -> None:
     # as §1 but with w3 = 1, so neuron 3 matters: relu'(0) = 0 still blocks its gradient
     for fused in (True, False):
         hidden = Layer(2, 3, "relu", seed=0, fused=fused)
-        _set_layer(hidden, [[1, 0], [1, 0], [0, 0]], [0, 0, 0])
+        _set_layer(hidden, S1_HIDDEN, [0, 0, 0])
         out = Neuron(3, "relu", seed=0, fused=fused)
         for w in out.w:
             w.data = 1.0
         out.b.data = 0.0
-        mse_loss(out(hidden([2.0, 3.0])), 5.0).backward()
-        W1 = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 0.0]], dtype=torch.float64)
-        W1.requires_grad_(True)
-        ty = torch.relu(
-            torch.ones(3, dtype=torch.float64)
-            @ torch.relu(W1 @ torch.tensor([2.0, 3.0], dtype=torch.float64))
-        )
-        ((ty - 5.0) ** 2).backward()
+        mse_loss(out(hidden(list(L1.inputs))), L1.target).backward()
+        W1, _, _ = _torch_s1([1.0, 1.0, 1.0])
         assert [w.grad for w in hidden.neurons[2].w] == W1.grad[2].tolist() == [0.0, 0.0]
-        assert hidden.neurons[0].w[0].grad == W1.grad[0, 0].item() == -4.0
+        assert hidden.neurons[0].w[0].grad == W1.grad[0, 0].item() == L1.dloss_dw11
 
 
 # ----------------------------------------------------------------------------- §2
 
-S2_X = [0.05, 0.10]
-S2_T = [0.01, 0.99]
-S2_W1 = [[0.15, 0.20], [0.25, 0.30]]
-S2_B1 = [0.35, 0.35]
-S2_W2 = [[0.40, 0.45], [0.50, 0.55]]
-S2_B2 = [0.60, 0.60]
+L2 = LESSON2
 
 
 def _s2_net(fused: bool) -> MLP:
     net = MLP(2, [2, 2], "sigmoid", "sigmoid", seed=0, fused=fused)
-    _set_layer(net.layers[0], S2_W1, S2_B1)
-    _set_layer(net.layers[1], S2_W2, S2_B2)
+    _set_layer(net.layers[0], L2.W1, L2.b1)
+    _set_layer(net.layers[1], L2.W2, L2.b2)
     return net
 
 
-def _close_all(got: list[float], want: list[float], tol: float = EXACT) -> bool:
-    return len(got) == len(want) and all(
-        math.isclose(g, w, rel_tol=tol, abs_tol=tol) for g, w in zip(got, want)
-    )
+def _torch_s2() -> dict[str, list[float]]:
+    """§2 in torch float64, written out (not through to_torch): forward, loss, gradients."""
+    W1 = torch.tensor(L2.W1, dtype=F64, requires_grad=True)
+    b1 = torch.tensor(L2.b1, dtype=F64, requires_grad=True)
+    W2 = torch.tensor(L2.W2, dtype=F64, requires_grad=True)
+    b2 = torch.tensor(L2.b2, dtype=F64, requires_grad=True)
+    h = torch.sigmoid(W1 @ torch.tensor(L2.x, dtype=F64) + b1)
+    o = torch.sigmoid(W2 @ h + b2)
+    loss = ((o - torch.tensor(L2.t, dtype=F64)) ** 2).sum() / 2
+    loss.backward()
+    return {
+        "h": h.tolist(), "o": o.tolist(), "loss": [loss.item()],
+        "dW1": W1.grad.reshape(-1).tolist(), "dW2": W2.grad.reshape(-1).tolist(),
+        "db1": b1.grad.tolist(), "db2": b2.grad.tolist(),
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("fused", [True, False])
 def test_s2_sigmoid_network_backprop_and_step(fused: bool) -> None:
+    want = _torch_s2()
     net = _s2_net(fused)
-    h = net.layers[0](S2_X)
-    assert _close_all([v.data for v in h], [0.5932699921071872, 0.596884378259767])
-    o = net(S2_X)
-    assert _close_all([v.data for v in o], [0.7513650695523157, 0.7729284653214625])
-    assert _rounded([v.data for v in o], 4) == [0.7514, 0.7729]  # given
+    h = [v.data for v in net.layers[0](list(L2.x))]
+    assert _all_close(h, want["h"]) and _all_close(h, list(L2.h_exact))
+    o = [v.data for v in net(list(L2.x))]
+    assert _all_close(o, want["o"]) and _all_close(o, list(L2.o_exact))
+    assert _rounded(o, L2.decimals) == list(L2.o_given)
 
-    loss = mse_loss(o, S2_T)  # mean over the 2 outputs == sum((o - t)^2) / 2
-    assert math.isclose(loss.data, 0.2983711087600027, rel_tol=EXACT)
-    assert round(loss.data, 4) == 0.2984  # given
+    loss = mse_loss(net(list(L2.x)), list(L2.t))  # mean over the 2 outputs == sum(...) / 2
+    assert close(loss.data, want["loss"][0]) and close(loss.data, L2.loss_exact)
+    assert round(loss.data, L2.decimals) == L2.loss_given
 
-    opt = SGD(net.parameters(), lr=0.5)
+    opt = SGD(net.parameters(), lr=L2.lr)
     opt.zero_grad()
     loss.backward()
     l1, l2 = net.layers
-    dW1 = [[w.grad for w in n.w] for n in l1.neurons]
-    dW2 = [[w.grad for w in n.w] for n in l2.neurons]
-    assert _close_all(dW1[0], [0.0004385677344743465, 0.000877135468948693])
-    assert _close_all(dW1[1], [0.0004977127352608599, 0.0009954254705217198])
-    assert _close_all(dW2[0], [0.08216704056423077, 0.08266762784753325])
-    assert _close_all(dW2[1], [-0.02260254047747507, -0.022740242215978222])
-    assert [_rounded(r, 4) for r in dW1] == [[0.0004, 0.0009], [0.0005, 0.0010]]  # given
-    assert [_rounded(r, 4) for r in dW2] == [[0.0822, 0.0827], [-0.0226, -0.0227]]  # given
-    assert _close_all([n.b.grad for n in l1.neurons], [0.00877135468948693, 0.009954254705217196])
-    assert _close_all([n.b.grad for n in l2.neurons], [0.13849856162855695, -0.038098236516556236])
+    dW1 = [w.grad for n in l1.neurons for w in n.w]
+    dW2 = [w.grad for n in l2.neurons for w in n.w]
+    db1 = [n.b.grad for n in l1.neurons]
+    db2 = [n.b.grad for n in l2.neurons]
+    for got, key, exact in (
+        (dW1, "dW1", L2.dW1_exact), (dW2, "dW2", L2.dW2_exact),
+        (db1, "db1", L2.db1_exact), (db2, "db2", L2.db2_exact),
+    ):  # fmt: skip
+        assert _all_close(got, want[key]), (key, got, want[key])
+        assert _all_close(got, list(exact)), (key, got, exact)
+    assert _rounded(dW1, L2.decimals) == list(L2.dW1_given)
+    assert _rounded(dW2, L2.decimals) == list(L2.dW2_given)
 
     # one SGD step in torch from the same weights
     seq = to_torch(_s2_net(fused))
-    topt = torch.optim.SGD(seq.parameters(), lr=0.5, foreach=False)
-    tout = seq(torch.tensor(S2_X, dtype=torch.float64))
-    torch.nn.functional.mse_loss(tout, torch.tensor(S2_T, dtype=torch.float64)).backward()
+    topt = torch.optim.SGD(seq.parameters(), lr=L2.lr, foreach=False)
+    tout = seq(torch.tensor(L2.x, dtype=F64))
+    torch.nn.functional.mse_loss(tout, torch.tensor(L2.t, dtype=F64)).backward()
     topt.step()
 
     opt.step()
-    W1 = [[w.data for w in n.w] for n in l1.neurons]
-    W2 = [[w.data for w in n.w] for n in l2.neurons]
+    W1 = [w.data for n in l1.neurons for w in n.w]
+    W2 = [w.data for n in l2.neurons for w in n.w]
     b1 = [n.b.data for n in l1.neurons]
     b2 = [n.b.data for n in l2.neurons]
-    assert _close_all([v for r in W1 for v in r], seq[0].weight.reshape(-1).tolist())
-    assert _close_all([v for r in W2 for v in r], seq[2].weight.reshape(-1).tolist())
-    assert _close_all(b1, seq[0].bias.tolist()) and _close_all(b2, seq[2].bias.tolist())
+    assert _all_close(W1, seq[0].weight.reshape(-1).tolist())
+    assert _all_close(W2, seq[2].weight.reshape(-1).tolist())
+    assert _all_close(b1, seq[0].bias.tolist()) and _all_close(b2, seq[2].bias.tolist())
     # given to 4 decimals
-    assert [_rounded(r, 4) for r in W1] == [[0.1498, 0.1996], [0.2498, 0.2995]]
-    assert _rounded(b1, 4) == [0.3456, 0.3450]
-    assert [_rounded(r, 4) for r in W2] == [[0.3589, 0.4087], [0.5113, 0.5614]]
-    assert _rounded(b2, 4) == [0.5308, 0.6190]
+    d = L2.decimals
+    assert _rounded(W1, d) == list(L2.W1_after)
+    assert _rounded(b1, d) == list(L2.b1_after)
+    assert _rounded(W2, d) == list(L2.W2_after)
+    assert _rounded(b2, d) == list(L2.b2_after)
+    assert _rounded(seq[2].weight.reshape(-1).tolist(), d) == list(L2.W2_after)
 
 
 # ----------------------------------------------------------------------------- §3
 
+L3 = LESSON3
+
 
 def _s3_net() -> MLP:
     net = MLP(2, [2, 2, 2], "sigmoid", "sigmoid", seed=0)
-    _set_layer(net.layers[0], [[1, -2], [-1, 1]], [1, 0])
-    _set_layer(net.layers[1], [[2, -1], [-2, -1]], [0, 0])
-    _set_layer(net.layers[2], [[3, -1], [-1, 4]], [-2, 2])
+    for layer, (W, b) in zip(net.layers, L3.layers, strict=True):
+        _set_layer(layer, W, b)
     return net
 
 
@@ -189,39 +221,53 @@ def _layer_outputs(net: MLP, x: list[float]) -> list[list[float]]:
     return outs
 
 
+def _torch_s3(x: tuple[float, ...]) -> tuple[list[float], list[list[float]]]:
+    """§3 in torch float64: the first layer's pre-activations and every layer's outputs."""
+    a = torch.tensor(x, dtype=F64)
+    z1: list[float] = []
+    outs = []
+    for W, b in L3.layers:
+        z = torch.tensor(W, dtype=F64) @ a + torch.tensor(b, dtype=F64)
+        z1 = z1 or z.tolist()
+        a = torch.sigmoid(z)
+        outs.append(a.tolist())
+    return z1, outs
+
+
 def test_s3_deep_sigmoid_forward_from_one_minus_one() -> None:
     net = _s3_net()
-    z1 = [v.data for v in net.layers[0].neurons[0].w]  # sanity: weights as given
-    assert z1 == [1.0, -2.0]
-    l1, l2, l3 = _layer_outputs(net, [1.0, -1.0])
-    assert _close_all(l1, [0.9820137900379085, 0.11920292202211755])
-    assert _close_all(l2, [0.8635183126781821, 0.11073744383822465])
-    assert _close_all(l3, [0.6177047777553412, 0.8291239841574399])
-    assert _rounded(l1, 2) == [0.98, 0.12]  # given (z = (4, -2))
-    assert _rounded(l2, 2) == [0.86, 0.11]
-    assert _rounded(l3, 2) == [0.62, 0.83]  # given
-    assert _close_all([v.data for v in net([1.0, -1.0])], l3, tol=0.0)
-    # against torch
-    tout = to_torch(net)(torch.tensor([1.0, -1.0], dtype=torch.float64)).tolist()
-    assert _close_all(l3, tout)
+    assert [v.data for v in net.layers[0].neurons[0].w] == list(L3.layers[0][0][0])
+    outs = _layer_outputs(net, list(L3.inputs))
+    tz1, touts = _torch_s3(L3.inputs)
+    assert tz1 == list(L3.z1)
+    flat = [v for layer in outs for v in layer]
+    assert _all_close(flat, [v for layer in touts for v in layer])
+    assert _all_close(flat, list(L3.outputs_exact))
+    assert _rounded(flat, L3.decimals) == list(L3.outputs_given)
+    assert [v.data for v in net(list(L3.inputs))] == outs[-1]  # the MLP and its layers agree
+    tout = to_torch(net)(torch.tensor(L3.inputs, dtype=F64)).tolist()
+    assert _all_close(outs[-1], tout)
 
 
 def test_s3_deep_sigmoid_forward_from_zero() -> None:
-    l1, l2, l3 = _layer_outputs(_s3_net(), [0.0, 0.0])
-    assert _rounded(l1, 2) == [0.73, 0.50]
-    assert _rounded(l2, 2) == [0.72, 0.12]
-    assert _rounded(l3, 2) == [0.51, 0.85]
+    outs = _layer_outputs(_s3_net(), list(L3.inputs_zero))
+    flat = [v for layer in outs for v in layer]
+    _, touts = _torch_s3(L3.inputs_zero)
+    assert _all_close(flat, [v for layer in touts for v in layer])
+    assert _rounded(flat, L3.decimals) == list(L3.outputs_zero_given)
     # the outputs are independent probabilities: they need not sum to 1
-    assert abs(sum(l3) - 1.0) > 0.1
+    assert abs(sum(outs[-1]) - 1.0) > 0.1
 
 
 def test_s3_softmax_layer() -> None:
-    z = [Value(3.0), Value(1.0), Value(-3.0)]
-    ez = [math.exp(v.data) for v in z]
-    assert _rounded(ez, 2) == [20.09, 2.72, 0.05]  # given
+    z = [Value(v) for v in L3.logits]
+    ez = [v.exp().data for v in z]
+    tz = torch.tensor(L3.logits, dtype=F64)
+    assert _all_close(ez, torch.exp(tz).tolist())
+    assert _rounded(ez, L3.decimals) == list(L3.exp_given)
     y = [v.data for v in softmax(z)]
-    assert _close_all(y, [0.878878242732151, 0.11894323591065209, 0.0021785213571970234])
-    assert _rounded(y, 2) == [0.88, 0.12, 0.00]  # given
-    assert math.isclose(sum(y), 1.0, abs_tol=EXACT)
-    ty = torch.softmax(torch.tensor([3.0, 1.0, -3.0], dtype=torch.float64), 0).tolist()
-    assert _close_all(y, ty)
+    ty = torch.softmax(tz, 0).tolist()
+    assert _all_close(y, ty)
+    assert _all_close(y, list(L3.softmax_exact))
+    assert _rounded(y, L3.decimals) == list(L3.softmax_given)
+    assert math.isclose(sum(y), 1.0, rel_tol=0.0, abs_tol=1e-12)

@@ -1,11 +1,12 @@
-"""The digits classifier (worked-examples.md §5): data, split, and the main training run."""
+"""The digits classifier (docs/lessons.md, lesson 5): data, split, and the main training run."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from autograd.digits import (
+from autograd.nn import MLP, to_torch
+from gradwalk.digits import (
     DigitsConfig,
     confusion_matrix,
     load,
@@ -13,7 +14,6 @@ from autograd.digits import (
     split,
     train,
 )
-from autograd.nn import MLP, to_torch
 
 # Tiny tensors: torch's worker threads add only wake-up latency (tens of ms under load).
 torch.set_num_threads(1)
@@ -96,3 +96,22 @@ def test_config_rejects_nonsense(kw: dict, match: str) -> None:
 def test_train_rejects_a_non_config() -> None:
     with pytest.raises(TypeError, match="DigitsConfig"):
         train({"epochs": 1})  # type: ignore[arg-type]
+
+
+def test_importing_the_harness_does_not_load_sklearn() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "import sys, gradwalk.digits\nprint('sklearn' in sys.modules)"
+    root = str(Path(__file__).resolve().parent.parent)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        cwd=root,
+        env={**__import__("os").environ, "PYTHONPATH": root},
+    )
+    assert out.stdout.strip() == "False"

@@ -1,7 +1,8 @@
-"""The ``gradwalk`` command line, run as a subprocess (``python -m autograd ...``).
+"""The ``gradwalk`` command line, run as a subprocess (``python -m gradwalk ...``).
 
-Numbers are checked against PyTorch float64 or against the values of
-``worked-examples.md``, never against the engine itself. Files are opened and
+Numbers are checked against PyTorch float64 (networks and inputs taken from
+:mod:`gradwalk.lessons`, the lessons' numbers recomputed in torch), never
+against the engine itself. Files are opened and
 checked for what they must contain (values in the SVG, PNG/PDF magic bytes,
 the player in the HTML, a JSON state dict that reproduces the model).
 """
@@ -22,6 +23,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import close
+
+from gradwalk.lessons import LESSON1, LESSON2, LESSON3
 
 ROOT = Path(__file__).resolve().parent.parent
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -31,12 +35,12 @@ TIMEOUT = 120
 def gradwalk(
     *args: str, cwd: Path, timeout: float = TIMEOUT, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m autograd ARGS`` in ``cwd``; capture stdout and stderr as text."""
+    """Run ``python -m gradwalk ARGS`` in ``cwd``; capture stdout and stderr as text."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
     if env:
         full_env.update(env)
     return subprocess.run(
-        [sys.executable, "-m", "autograd", *args],
+        [sys.executable, "-m", "gradwalk", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -72,14 +76,6 @@ def parse_render(stdout: str) -> tuple[float, dict[str, float]]:
         if m:
             grads[m.group(1)] = float(m.group(2))
     return value, grads
-
-
-def close(a: float, b: float, tol: float = 1e-12) -> bool:
-    if math.isnan(a) or math.isnan(b):
-        return math.isnan(a) and math.isnan(b)
-    if math.isinf(a) or math.isinf(b):
-        return a == b
-    return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
 
 
 def torch_grads(fn, values: dict[str, float], seed: float = 1.0):  # type: ignore[no-untyped-def]
@@ -365,12 +361,13 @@ def parse_examples(stdout: str) -> dict[tuple[int, str, str], float]:
 def torch_example2() -> dict[str, list[float]]:
     """Worked example 2 in torch float64: h, o, loss and the gradients."""
     f64 = torch.float64
-    x = torch.tensor([0.05, 0.10], dtype=f64)
-    t = torch.tensor([0.01, 0.99], dtype=f64)
-    W1 = torch.tensor([[0.15, 0.20], [0.25, 0.30]], dtype=f64, requires_grad=True)
-    b1 = torch.tensor([0.35, 0.35], dtype=f64, requires_grad=True)
-    W2 = torch.tensor([[0.40, 0.45], [0.50, 0.55]], dtype=f64, requires_grad=True)
-    b2 = torch.tensor([0.60, 0.60], dtype=f64, requires_grad=True)
+    L = LESSON2
+    x = torch.tensor(L.x, dtype=f64)
+    t = torch.tensor(L.t, dtype=f64)
+    W1 = torch.tensor(L.W1, dtype=f64, requires_grad=True)
+    b1 = torch.tensor(L.b1, dtype=f64, requires_grad=True)
+    W2 = torch.tensor(L.W2, dtype=f64, requires_grad=True)
+    b2 = torch.tensor(L.b2, dtype=f64, requires_grad=True)
     h = torch.sigmoid(W1 @ x + b1)
     o = torch.sigmoid(W2 @ h + b2)
     loss = ((o - t) ** 2).sum() / 2
@@ -383,28 +380,83 @@ def torch_example2() -> dict[str, list[float]]:
         "dW2": W2.grad.flatten().tolist(),
         "db1": b1.grad.tolist(),
         "db2": b2.grad.tolist(),
-        "W1": (W1 - 0.5 * W1.grad).flatten().tolist(),
-        "b1": (b1 - 0.5 * b1.grad).tolist(),
-        "W2": (W2 - 0.5 * W2.grad).flatten().tolist(),
-        "b2": (b2 - 0.5 * b2.grad).tolist(),
+        "W1": (W1 - L.lr * W1.grad).flatten().tolist(),
+        "b1": (b1 - L.lr * b1.grad).tolist(),
+        "W2": (W2 - L.lr * W2.grad).flatten().tolist(),
+        "b2": (b2 - L.lr * b2.grad).tolist(),
     }
 
 
 def torch_example3(inputs: Sequence[float]) -> list[float]:
     """Worked example 3's three sigmoid layers in torch float64: every layer's outputs."""
-    layers = [
-        ([[1, -2], [-1, 1]], [1, 0]),
-        ([[2, -1], [-2, -1]], [0, 0]),
-        ([[3, -1], [-1, 4]], [-2, 2]),
-    ]
     a = torch.tensor(inputs, dtype=torch.float64)
     outs: list[float] = []
-    for W, b in layers:
+    for W, b in LESSON3.layers:
         a = torch.sigmoid(
             torch.tensor(W, dtype=torch.float64) @ a + torch.tensor(b, dtype=torch.float64)
         )
         outs += a.tolist()
     return outs
+
+
+def torch_example1() -> dict[str, float]:
+    """Worked example 1 in torch float64: z, a, y, loss, the gradients and the step."""
+    L = LESSON1
+    w = {n: torch.tensor(v, dtype=torch.float64, requires_grad=True) for n, v in L.weight.items()}
+    x1, x2 = (torch.tensor(v, dtype=torch.float64) for v in L.inputs)
+    z = [w[f"w{i}1"] * x1 + w[f"w{i}2"] * x2 for i in (1, 2, 3)]
+    a = [torch.relu(zi) for zi in z]
+    y = torch.relu(w["w1"] * a[0] + w["w2"] * a[1] + w["w3"] * a[2])
+    loss = (y - L.target) ** 2
+    loss.backward()
+    out = {f"z{i + 1}": v.item() for i, v in enumerate(z)}
+    out |= {f"a{i + 1}": v.item() for i, v in enumerate(a)}
+    out |= {"y": y.item(), "loss": loss.item(), "dloss/dw11": w["w11"].grad.item()}
+    out["w11 - 0.001*grad"] = w["w11"].item() - L.lr * w["w11"].grad.item()
+    out |= {"dloss/dw31": w["w31"].grad.item(), "dloss/dw32": w["w32"].grad.item()}
+    return out
+
+
+def test_lessons_numbers_are_torchs() -> None:
+    """The numbers typed in gradwalk.lessons agree with torch float64 (a typo fails here)."""
+    L1, L2, L3 = LESSON1, LESSON2, LESSON3
+    want1 = torch_example1()
+    assert [want1[f"z{i}"] for i in (1, 2, 3)] == list(L1.z)
+    assert [want1[f"a{i}"] for i in (1, 2, 3)] == list(L1.a)
+    assert (want1["y"], want1["loss"], want1["dloss/dw11"]) == (L1.y, L1.loss, L1.dloss_dw11)
+    assert round(want1["w11 - 0.001*grad"], L1.w11_after_decimals) == L1.w11_after
+    assert [want1["dloss/dw31"], want1["dloss/dw32"]] == list(L1.dloss_dw3x)
+
+    want2 = torch_example2()
+    exact = {
+        "h": L2.h_exact, "o": L2.o_exact, "loss": (L2.loss_exact,), "dW1": L2.dW1_exact,
+        "dW2": L2.dW2_exact, "db1": L2.db1_exact, "db2": L2.db2_exact,
+    }  # fmt: skip
+    for key, values in exact.items():
+        for got, w in zip(values, want2[key], strict=True):
+            assert close(got, w), (key, got, w)
+    given = {
+        "o": L2.o_given, "loss": (L2.loss_given,), "dW1": L2.dW1_given, "dW2": L2.dW2_given,
+        "W1": L2.W1_after, "b1": L2.b1_after, "W2": L2.W2_after, "b2": L2.b2_after,
+    }  # fmt: skip
+    for key, values in given.items():
+        for got, w in zip(values, want2[key], strict=True):
+            assert abs(got - w) <= 0.5 * 10.0**-L2.decimals, (key, got, w)
+
+    outs = torch_example3(L3.inputs)
+    assert all(close(g, w) for g, w in zip(L3.outputs_exact, outs, strict=True))
+    assert all(abs(g - w) <= 0.005 for g, w in zip(L3.outputs_given, outs, strict=True))
+    outs0 = torch_example3(L3.inputs_zero)
+    assert all(abs(g - w) <= 0.005 for g, w in zip(L3.outputs_zero_given, outs0, strict=True))
+    W, b = (torch.tensor(m, dtype=torch.float64) for m in L3.layers[0])
+    z1 = (W @ torch.tensor(L3.inputs, dtype=torch.float64) + b).tolist()
+    assert z1 == list(L3.z1)
+    logits = torch.tensor(L3.logits, dtype=torch.float64)
+    soft = torch.softmax(logits, 0).tolist()
+    assert all(close(g, w) for g, w in zip(L3.softmax_exact, soft, strict=True))
+    assert all(abs(g - w) <= 0.005 for g, w in zip(L3.softmax_given, soft, strict=True))
+    ez = torch.exp(logits).tolist()
+    assert all(abs(g - w) <= 0.005 for g, w in zip(L3.exp_given, ez, strict=True))
 
 
 def test_examples_match_the_lesson_and_torch(tmp_path: Path) -> None:
@@ -415,15 +467,12 @@ def test_examples_match_the_lesson_and_torch(tmp_path: Path) -> None:
     rows = parse_examples(result.stdout)
     assert len(rows) >= 60
 
-    # §1, values the lesson gives
-    fwd = "forward"
+    # §1 against torch float64, and the values the lesson gives
     ex1 = {k[2]: v for k, v in rows.items() if k[0] == 1}
-    assert [ex1[f"z{i}"] for i in (1, 2, 3)] == [2, 2, 0]
-    assert [ex1[f"a{i}"] for i in (1, 2, 3)] == [2, 2, 0]
-    assert (ex1["y"], ex1["loss"], ex1["dloss/dw11"]) == (4, 1, -4)
-    assert round(ex1["w11 - 0.001*grad"], 3) == 1.004
-    assert ex1["dloss/dw31"] == ex1["dloss/dw32"] == 0
-    assert rows[(1, fwd, "z1")] == 2
+    for name, w in torch_example1().items():
+        assert close(ex1[name], w), (name, ex1[name], w)
+    assert round(ex1["w11 - 0.001*grad"], 3) == 1.004  # the lesson's text
+    assert rows[(1, "forward", "z1")] == 2
 
     # §2 against torch float64
     want = torch_example2()
@@ -456,7 +505,7 @@ def test_examples_match_the_lesson_and_torch(tmp_path: Path) -> None:
         for name, w in zip(names3, torch_example3(inputs), strict=True):
             got = rows[(3, section, name)]
             assert close(got, w), (section, name, got, w)
-    soft = torch.softmax(torch.tensor([3.0, 1.0, -3.0], dtype=torch.float64), 0).tolist()
+    soft = torch.softmax(torch.tensor(LESSON3.logits, dtype=torch.float64), 0).tolist()
     sec = "softmax of z = (3, 1, -3)"
     for name, w in zip(["y1", "y2", "y3"], soft, strict=True):
         assert close(rows[(3, sec, name)], w)
@@ -473,8 +522,8 @@ def test_examples_ascii_terminal(tmp_path: Path) -> None:
 
 def test_examples_report_a_mismatch() -> None:
     """In-process: a wrong number is marked and makes print_examples return False."""
-    from autograd.cli import Check, WorkedExample, print_examples
-    from autograd.engine import Value
+    from autograd import Value
+    from gradwalk.worked import Check, WorkedExample, print_examples
 
     good = Check("y", 4.0, 4)
     off = Check("o1", 0.7513650695523157, 0.7515, 4)
@@ -529,8 +578,8 @@ def test_train_digits_tiny_run_saves_model_and_plots(tmp_path: Path) -> None:
     assert re.search(r"\d+/90 \[", result.stderr)  # a progress bar over 2 x 45 batches
 
     # the state dict, in torch, classifies the test images exactly as reported
-    from autograd.digits import load, split
     from autograd.nn import MLP
+    from gradwalk.digits import load, split
 
     state = json.loads((tmp_path / "model.json").read_text())
     X, y = load()
@@ -544,7 +593,7 @@ def test_train_digits_tiny_run_saves_model_and_plots(tmp_path: Path) -> None:
     model.load_state_dict(state)
     for x, row in zip(X_test[:5], logits[:5]):
         outs = model(x)
-        assert all(close(o.data, w, 1e-10) for o, w in zip(outs, row.tolist()))
+        assert all(close(o.data, w, rel=1e-10, abs_=1e-10) for o, w in zip(outs, row.tolist()))
 
     for name in ("digits_curves.png", "digits_confusion.png"):
         data = (tmp_path / "plots" / name).read_bytes()
@@ -610,6 +659,7 @@ def test_demo_quick_writes_everything(tmp_path: Path) -> None:
     out = result.stdout
     assert re.search(r"All \d+ numbers match the lesson ✓", out)
     assert re.search(r"test accuracy \S+% \(\d+/360\)", out)
+    assert out.rstrip().endswith("docs/lessons.md")  # where the lessons' text is
     demo = tmp_path / "demo"
     expected = [
         *(f"example{n}_{kind}" for n in (1, 2, 3) for kind in ("graph.svg", "backward.html")),
@@ -669,16 +719,32 @@ def test_help_has_examples(tmp_path: Path, command: tuple[str, ...]) -> None:
     assert HELP_EXAMPLES[command] in result.stdout
 
 
+def test_lessons_text_is_in_the_repo_and_linked(tmp_path: Path) -> None:
+    """docs/lessons.md exists, names the lessons' numbers, and the CLI points at it."""
+    lessons = (ROOT / "docs" / "lessons.md").read_text(encoding="utf-8")
+    for number in ("1.004", "0.2983711087600027", "0.878878242732151", "0.5308"):
+        assert number in lessons
+    result = gradwalk("examples", "--help", cwd=tmp_path)
+    assert "docs/lessons.md" in result.stdout
+    for doc in ("README.md", "docs/cli.md"):
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        assert "lessons.md" in text and "worked-examples.md" not in text, doc
+    for path in (ROOT / "gradwalk").glob("*.py"):
+        assert "worked-examples.md" not in path.read_text(encoding="utf-8"), path
+
+
 def test_no_command_and_unknown_command(tmp_path: Path) -> None:
     assert_one_line_error(gradwalk(cwd=tmp_path), "gradwalk", "COMMAND")
     assert_one_line_error(gradwalk("frobnicate", cwd=tmp_path), "gradwalk", "'frobnicate'")
 
 
 def test_console_script_is_declared() -> None:
-    from importlib.metadata import entry_points
+    """pyproject declares ``gradwalk = gradwalk.cli:main`` and installs the gradwalk package."""
+    import tomllib
 
-    (ep,) = entry_points(group="console_scripts", name="gradwalk")
-    assert ep.value == "autograd.cli:main"
-    from autograd.cli import main
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["scripts"] == {"gradwalk": "gradwalk.cli:main"}
+    assert "gradwalk" in project["tool"]["setuptools"]["packages"]
+    from gradwalk.cli import main
 
-    assert ep.load() is main
+    assert callable(main)

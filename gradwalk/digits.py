@@ -6,7 +6,7 @@ scaled to [0, 1]; ``binarize=True`` sets a pixel to 1 where its grey level
 is above 7 (ink) and 0 elsewhere, mirroring the original. A fixed-seed 20%
 of the images is held out for testing.
 
->>> from autograd.digits import DigitsConfig, train
+>>> from gradwalk.digits import DigitsConfig, train
 >>> result = train(DigitsConfig())            # ~10 s on 2 cores
 >>> result.test_accuracy                      # doctest: +SKIP
 0.97...
@@ -23,11 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from .engine import no_grad
-from .functional import softmax
-from .nn import ACTIVATIONS, MLP
-from .optim import SGD, Adam
-from .train import History, fit, predict
+from autograd import no_grad
+from autograd.nn import ACTIVATIONS, MLP, SGD, Adam, History, fit, predict, softmax
 
 __all__ = [
     "DigitsConfig",
@@ -190,7 +187,7 @@ class DigitsResult:
 
 def _softmax_mse(outputs: list[Any], targets: list[Any]) -> Any:
     """Mean squared error between softmax probabilities and one-hot targets."""
-    from .functional import mse_loss, one_hot
+    from autograd.nn import mse_loss, one_hot
 
     probs = [softmax(o) for o in outputs]
     return mse_loss(probs, [one_hot(t, N_CLASSES) for t in targets])

@@ -7,11 +7,14 @@ passed to ``eval``, ``exec`` or ``compile``. Allowed are:
 * the binary operators ``+ - * / **`` and unary ``-`` and ``+``;
 * calls, by bare name and with one argument, of ``exp log sqrt tanh sigmoid relu abs``.
 
+Names are NFKC-normalised (as Python does: ``𝑥`` is ``x``), in the expression and
+in ``name=value`` pairs alike, and at most :data:`MAX_NAME` characters long.
+
 Anything else (attribute access, subscripts, other operators, comparisons,
 lambdas, comprehensions, keyword arguments, strings...) is an
 :class:`ExpressionError` with a message that names the construct.
 
->>> from autograd.expr import evaluate
+>>> from gradwalk.expr import evaluate
 >>> out, leaves = evaluate("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.88})
 >>> round(out.data, 4)
 0.7064
@@ -21,12 +24,14 @@ from __future__ import annotations
 
 import ast
 import keyword
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 
-from .engine import Value, no_grad
+from autograd import Value, no_grad
 
 __all__ = [
     "FUNCTIONS",
+    "MAX_NAME",
     "ExpressionError",
     "Expression",
     "evaluate",
@@ -96,6 +101,10 @@ _CONSTRUCTS = {
 _ALLOWED_HINT = "allowed: numbers, names, + - * / **, unary -/+, and " + ", ".join(
     f"{f}()" for f in FUNCTIONS
 )
+
+
+#: The longest variable name accepted, in characters.
+MAX_NAME = 100
 
 
 class ExpressionError(ValueError):
@@ -181,6 +190,7 @@ def _check(node: ast.AST, source: str, names: list[str]) -> None:
         if isinstance(n, ast.Constant):
             _constant(n, source)
         elif isinstance(n, ast.Name):
+            _check_name_length(n.id)
             if n.id in FUNCTIONS:
                 raise ExpressionError(
                     f"{n.id!r} is a function: call it as {n.id}(...){_where(source, n)}"
@@ -207,6 +217,27 @@ def _check(node: ast.AST, source: str, names: list[str]) -> None:
         else:
             what = _CONSTRUCTS.get(type(n), f"a {type(n).__name__} expression")
             raise ExpressionError(f"{what} is not allowed{_where(source, n)}; {_ALLOWED_HINT}")
+
+
+def _check_name_length(name: str) -> None:
+    if len(name) > MAX_NAME:
+        raise ExpressionError(
+            f"variable name {name[:20]!r}... is {len(name):,} characters long; "
+            f"at most {MAX_NAME} are allowed"
+        )
+
+
+def _check_text(text: str, what: str) -> None:
+    """An :class:`ExpressionError` if ``text`` holds bytes that were not valid UTF-8 (they
+    arrive as lone surrogates) or other lone surrogates."""
+    for i, ch in enumerate(text):
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:
+            raise ExpressionError(
+                f"{what} is not valid UTF-8: byte 0x{code - 0xDC00:02x} at column {i + 1}"
+            )
+        if 0xD800 <= code <= 0xDFFF:
+            raise ExpressionError(f"{what} holds a lone surrogate U+{code:04X} at column {i + 1}")
 
 
 def _check_call(n: ast.Call, source: str) -> None:
@@ -237,6 +268,7 @@ def parse(source: str) -> Expression:
         raise TypeError(f"expression must be a str, not {type(source).__name__}")
     if not source.strip():
         raise ExpressionError("empty expression")
+    _check_text(source, "expression")
     if "\x00" in source:
         raise ExpressionError("expression contains a NUL character")
     try:
@@ -281,13 +313,22 @@ def _build(node: ast.expr, leaves: Mapping[str, Value]) -> Value | float:
 
 
 def parse_assignment(text: str) -> tuple[str, float]:
-    """``"x=2.5"`` as ``("x", 2.5)``; an :class:`ExpressionError` if it is malformed."""
+    """``"x=2.5"`` as ``("x", 2.5)``; an :class:`ExpressionError` if it is malformed.
+
+    The name is NFKC-normalised as Python (and so :func:`parse`) normalises the names of
+    an expression: ``"𝑥=3"`` gives the value of ``x``.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"name=value must be a str, not {type(text).__name__}")
+    _check_text(text, "name=value")
     name, sep, value = text.partition("=")
-    name, value = name.strip(), value.strip()
+    name, value = unicodedata.normalize("NFKC", name.strip()), value.strip()
     if not sep:
         raise ExpressionError(f"expected name=value, got {text!r}")
+    _check_name_length(name)
     if not name.isidentifier() or keyword.iskeyword(name):
-        raise ExpressionError(f"{name!r} is not a valid variable name (in {text!r})")
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        raise ExpressionError(f"{name!r} is not a valid variable name (in {shown!r})")
     if name in FUNCTIONS:
         raise ExpressionError(f"{name!r} is a function name and cannot be a variable")
     if not value:
@@ -295,7 +336,8 @@ def parse_assignment(text: str) -> tuple[str, float]:
     try:
         number = float(value)
     except ValueError:
-        raise ExpressionError(f"value of {name!r} is not a number: {value!r}") from None
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        raise ExpressionError(f"value of {name!r} is not a number: {shown!r}") from None
     return name, number
 
 

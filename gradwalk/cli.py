@@ -1,0 +1,551 @@
+"""The ``gradwalk`` command line: render expressions, train on digits, check the worked examples.
+
+``gradwalk`` (or ``python -m gradwalk``) has four subcommands:
+
+* ``render``: parse an expression safely (see :mod:`gradwalk.expr`), run
+  backward, print the value and gradients, and draw the graph (SVG, PNG,
+  PDF, DOT) or write the backward player (HTML) (:mod:`gradwalk.render`);
+* ``train digits``: train an MLP on scikit-learn's 8x8 digits (:mod:`gradwalk.train`);
+* ``examples``: reproduce worked examples 1-3 beside the lesson's numbers;
+* ``demo``: the examples, their graphs and players, and a digits run, into ``out/``.
+
+Every option is checked before any work. Bad input is one line on stderr
+(``gradwalk render: error: ...``) and exit code 2; a failure while writing a
+file is exit code 1; Ctrl-C is 130. At start-up, before importing the engine,
+:func:`main` checks that ``autograd`` is this project's (not HIPS autograd).
+This module imports only the standard library at import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import unicodedata
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from .errors import CommandError, UsageError
+from .text import printable
+
+__all__ = ["build_parser", "main"]
+
+PROG = "gradwalk"
+
+#: The lessons' text, named in the help.
+LESSONS_DOC = "docs/lessons.md"
+#: The decimals the drawings accept (the library's bounds).
+PRECISION_RANGE = (0, 17)
+#: The largest hidden layer ``--hidden`` accepts.
+MAX_LAYER = 10_000
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line (raised, reported by :func:`main`)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(self.prog, message)
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+
+
+# ---------------------------------------------------------------- option types
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """``x,w`` -> ``("x", "w")``: variable names for ``--wrt``."""
+    names = tuple(unicodedata.normalize("NFKC", p.strip()) for p in text.split(","))
+    bad = [n for n in names if not n.isidentifier()]
+    if bad:
+        raise argparse.ArgumentTypeError(f"not a variable name: {printable(bad[0][:60])!r}")
+    return names
+
+
+def _hidden_sizes(text: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        sizes = tuple(int(p) for p in parts)
+    except ValueError:
+        sizes = ()
+    if not sizes or any(s < 1 for s in sizes):
+        raise argparse.ArgumentTypeError(
+            "expected comma-separated positive layer sizes such as 32,16, "
+            f"got {printable(text[:60])!r}"
+        )
+    if max(sizes) > MAX_LAYER:
+        raise argparse.ArgumentTypeError(
+            f"layer size {max(sizes):,} is too large: at most {MAX_LAYER:,} units per layer"
+        )
+    if len(sizes) > 100:
+        raise argparse.ArgumentTypeError(f"{len(sizes)} hidden layers: at most 100")
+    return sizes
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer, got {printable(text[:60])!r}"
+        )
+    return n
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer, got {printable(text[:60])!r}"
+        ) from None
+
+
+def _positive_float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        x = math.nan
+    if not (x > 0 and math.isfinite(x)):
+        raise argparse.ArgumentTypeError(
+            f"expected a positive number, got {printable(text[:60])!r}"
+        )
+    return x
+
+
+def _unit_float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        x = math.nan
+    if not 0.0 <= x < 1.0:
+        raise argparse.ArgumentTypeError(
+            f"expected a number in [0, 1), got {printable(text[:60])!r}"
+        )
+    return x
+
+
+def _finite_float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        x = math.nan
+    if not math.isfinite(x):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {printable(text[:60])!r}")
+    return x
+
+
+def _precision(text: str) -> int:
+    lo, hi = PRECISION_RANGE
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if not lo <= n <= hi:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of decimals from {lo} to {hi}, got {printable(text[:60])!r}"
+        )
+    return n
+
+
+# ---------------------------------------------------------------------- parser
+
+_TOP_EPILOG = """\
+examples:
+  gradwalk render "tanh(x*w + b)" x=2 w=-3 b=6.88 -o graph.svg
+  gradwalk train digits --hidden 32 --epochs 5 --plots out/
+  gradwalk examples
+  gradwalk demo
+
+Run 'gradwalk COMMAND --help' for a command's options.
+"""
+
+_RENDER_DESCRIPTION = """\
+Parse EXPRESSION, give each variable its value (NAME=VALUE), run backward from
+the result and print the value and every variable's gradient. With -o, also
+draw the graph (.svg, .png, .pdf, .dot) or write the backward player, an HTML
+page that steps through backward one node at a time (.html).
+
+EXPRESSION may use numbers, variable names, + - * / **, unary - and +, and the
+functions exp log sqrt tanh sigmoid relu abs (called by bare name, with one
+argument). It is parsed with Python's ast module against that whitelist and
+never executed as code. Each variable becomes Value(VALUE, label=NAME).
+"""
+
+_RENDER_EPILOG = """\
+examples:
+  gradwalk render "tanh(x*w + b)" x=2 w=-3 b=6.88 -o graph.svg
+  gradwalk render "a*b + a**2" a=2 b=-3 -o graph.png --rankdir TB
+  gradwalk render "sigmoid(x) * (1 - sigmoid(x))" x=0.5 -o player.html
+  gradwalk render "x**3" x=3                   # just print: value 27, x.grad 27
+  gradwalk render "x*w + b" x=2 w=-3 b=1 --wrt w,b   # only d/dw and d/db
+  gradwalk render -- "-x + 2" x=1              # '--' before an expression starting with '-'
+"""
+
+_TRAIN_DESCRIPTION = """\
+Train a multi-layer perceptron on a dataset. The only dataset is 'digits':
+scikit-learn's 1,797 8x8 handwritten digits (64 inputs, 10 classes), 20% held
+out for testing.
+"""
+
+_TRAIN_EPILOG = """\
+examples:
+  gradwalk train digits
+  gradwalk train digits --hidden 32,16 --activation tanh --epochs 5
+"""
+
+_DIGITS_DESCRIPTION = """\
+Train an MLP (64 inputs -> hidden layers -> 10 outputs) on scikit-learn's 8x8
+digits with minibatches, printing a progress bar, each epoch's training and
+test loss and accuracy, and the final test accuracy. The defaults reach 96-97%
+test accuracy in 10 epochs (about half a minute).
+"""
+
+_DIGITS_EPILOG = """\
+examples:
+  gradwalk train digits
+  gradwalk train digits --hidden 32,16 --optimizer sgd --lr 0.05 --epochs 8
+  gradwalk train digits --loss mse --binarize --plots out/ --save-model model.json
+
+The model file is the MLP's state dict as JSON; load it in Python with
+  model = MLP(64, [32, 10], activation="relu")   # the sizes it was trained with
+  model.load_state_dict(json.load(open("model.json")))
+"""
+
+_EXAMPLES_DESCRIPTION = """\
+Reproduce worked examples 1-3 with the engine: a three-neuron ReLU network and
+one gradient step, the classic 2-2-2 sigmoid backprop walk-through, and a deep
+sigmoid network with softmax. Each number is printed beside the value the
+lesson gives, with a check mark when they agree (to the lesson's decimals, or
+to 1e-12 where it gives the exact value). Exit code 1 if any number differs.
+
+The lessons' text (what each example computes, the given and exact numbers)
+is docs/lessons.md in the repository.
+"""
+
+_EXAMPLES_EPILOG = """\
+example:
+  gradwalk examples
+"""
+
+_DEMO_DESCRIPTION = """\
+The tour: reproduce worked examples 1-3 (as 'gradwalk examples'), write each
+one's graph (SVG) and backward player (HTML), train the digits classifier
+(as 'gradwalk train digits' with its defaults, under a minute), save its
+loss/accuracy curves and confusion matrix (PNG), and list the files written.
+Exit code 1 if a worked example's number differs from the lesson.
+"""
+
+_DEMO_EPILOG = """\
+examples:
+  gradwalk demo                  # what 'make demo' runs
+  gradwalk demo --out /tmp/demo  # write somewhere else
+  gradwalk demo --quick          # a one-epoch, 16-hidden-unit run (seconds; for tests)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``gradwalk`` argument parser, with its four subcommands (imports the engine)."""
+    from autograd import __version__
+    from autograd.nn import ACTIVATIONS
+
+    from .demo import cmd_demo, cmd_examples
+    from .digits import DigitsConfig
+    from .render import cmd_render
+    from .train import cmd_train_digits
+
+    parser = _Parser(
+        prog=PROG,
+        description="gradwalk: a scalar autograd engine for learning backprop.",
+        epilog=_TOP_EPILOG,
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"gradwalk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, help: str, description: str, epilog: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=help,
+            description=description,
+            epilog=epilog,
+            formatter_class=_Formatter,
+        )
+        p.set_defaults(prog=p.prog)
+        return p
+
+    render = add(
+        "render",
+        "evaluate an expression, print its gradients, draw its graph",
+        _RENDER_DESCRIPTION,
+        _RENDER_EPILOG,
+    )
+    render.add_argument("expression", metavar="EXPRESSION", help='e.g. "tanh(x*w + b)"')
+    render.add_argument(
+        "values", nargs="*", metavar="NAME=VALUE", help="a value for each variable, e.g. x=2"
+    )
+    render.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the graph (.svg .png .pdf .dot) or the backward player (.html)",
+    )
+    render.add_argument(
+        "--rankdir",
+        choices=("LR", "TB", "RL", "BT"),
+        default="LR",
+        help="graph direction: LR puts inputs left (default), TB on top",
+    )
+    render.add_argument(
+        "--seed-grad",
+        type=_finite_float,
+        default=1.0,
+        metavar="G",
+        help="gradient fed into backward at the result, d(loss)/d(result) (default 1)",
+    )
+    render.add_argument(
+        "--precision",
+        type=_precision,
+        default=4,
+        metavar="N",
+        help="decimals shown in the drawing, 0-17 (default 4); stdout is always exact",
+    )
+    render.add_argument(
+        "--wrt",
+        type=_names,
+        default=None,
+        metavar="NAMES",
+        help="the variables to differentiate with respect to, comma-separated "
+        "(default: every variable); only their gradients are printed",
+    )
+    render.set_defaults(func=cmd_render)
+
+    train = add("train", "train an MLP on a dataset (digits)", _TRAIN_DESCRIPTION, _TRAIN_EPILOG)
+    datasets = train.add_subparsers(dest="dataset", metavar="DATASET", required=True)
+    digits = datasets.add_parser(
+        "digits",
+        help="scikit-learn's 8x8 handwritten digits",
+        description=_DIGITS_DESCRIPTION,
+        epilog=_DIGITS_EPILOG,
+        formatter_class=_Formatter,
+    )
+    digits.set_defaults(prog=digits.prog, func=cmd_train_digits)
+
+    d = DigitsConfig()  # the defaults are the library's
+    digits.add_argument(
+        "--hidden",
+        type=_hidden_sizes,
+        default=d.hidden,
+        metavar="SIZES",
+        help=f"hidden layer sizes, comma-separated ({','.join(map(str, d.hidden))})",
+    )
+    digits.add_argument(
+        "--activation",
+        choices=list(ACTIVATIONS),
+        default=d.activation,
+        help="hidden layers' activation (%(default)s)",
+    )
+    digits.add_argument(
+        "--loss",
+        choices=("cross_entropy", "mse"),
+        default=d.loss,
+        help="softmax cross-entropy, or squared error of the softmax (%(default)s)",
+    )
+    digits.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=d.epochs,
+        metavar="N",
+        help="passes over the training set (%(default)s)",
+    )
+    digits.add_argument(
+        "--lr", type=_positive_float, default=d.lr, metavar="LR", help="learning rate (%(default)s)"
+    )
+    digits.add_argument(
+        "--no-lr-decay",
+        dest="lr_decay",
+        action="store_false",
+        default=d.lr_decay,
+        help="keep the learning rate fixed (default: it falls linearly to lr/epochs)",
+    )
+    digits.add_argument(
+        "--optimizer",
+        choices=("adam", "sgd"),
+        default=d.optimizer,
+        help="optimizer (%(default)s)",
+    )
+    digits.add_argument(
+        "--momentum",
+        type=_unit_float,
+        default=None,
+        metavar="M",
+        help=f"momentum of sgd ({d.momentum}); refused with adam",
+    )
+    digits.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=d.batch_size,
+        metavar="N",
+        help="minibatch size (%(default)s)",
+    )
+    digits.add_argument(
+        "--seed",
+        type=_int,
+        default=d.seed,
+        metavar="N",
+        help="initialisation and shuffling seed (%(default)s)",
+    )
+    digits.add_argument(
+        "--binarize", action="store_true", help="pixels 1 where grey level > 7, else 0"
+    )
+    digits.add_argument(
+        "--save-model", metavar="FILE", help="write the trained model's state dict as JSON"
+    )
+    digits.add_argument(
+        "--plots",
+        metavar="DIR",
+        help="write digits_curves.png and digits_confusion.png into DIR (created if needed)",
+    )
+    digits.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    examples = add(
+        "examples",
+        "reproduce worked examples 1-3 beside the lesson's numbers",
+        _EXAMPLES_DESCRIPTION,
+        _EXAMPLES_EPILOG,
+    )
+    examples.set_defaults(func=cmd_examples)
+
+    demo = add(
+        "demo",
+        "worked examples, their graphs and players, and a digits run, into out/",
+        _DEMO_DESCRIPTION,
+        _DEMO_EPILOG,
+    )
+    demo.add_argument("--out", default="out", metavar="DIR", help="output directory (out)")
+    demo.add_argument(
+        "--quick", action="store_true", help="train 1 epoch with 16 hidden units (for tests)"
+    )
+    demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def _silence_stdout() -> None:
+    """Point a broken stdout (closed pipe, full disk) at devnull so the exit flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:  # pragma: no cover
+        return
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    finally:
+        os.close(devnull)
+
+
+class _StdoutError(Exception):
+    """Standard output could not be written (full disk, I/O error)."""
+
+    def __init__(self, exc: OSError) -> None:
+        super().__init__(exc.strerror or str(exc))
+        self.reason = exc.strerror or str(exc)
+
+
+class _GuardedStream:
+    """``sys.stdout`` as the commands see it: a failed write or flush raises
+    :class:`_StdoutError`, told apart from a failed write to a file."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _StdoutError(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _StdoutError(exc) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _check_engine() -> None:
+    """A one-line error (exit 2) if ``autograd`` is another package of that name."""
+    from .engine_check import FOREIGN_HINT, foreign_autograd
+
+    problem = foreign_autograd()
+    if problem is not None:
+        raise CommandError(f"{printable(problem)}; {FOREIGN_HINT}")
+
+
+def _run(argv: Sequence[str] | None, state: dict[str, str]) -> int:
+    _check_engine()
+    from .expr import ExpressionError
+
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    state["prog"] = args.prog
+    if args.command == "render":  # NAME=VALUE pairs after an option: argparse leaves them
+        args.values += [e for e in extra if not e.startswith("-")]
+        extra = [e for e in extra if e.startswith("-")]
+    if extra:
+        shown = " ".join(printable(e[:60]) for e in extra)
+        raise UsageError(args.prog, f"unrecognized arguments: {shown}")
+    try:
+        return int(args.func(args))
+    except ExpressionError as exc:
+        raise CommandError(str(exc), 2, args.prog) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``gradwalk`` with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    state = {"prog": PROG}
+    real_stdout = sys.stdout
+    sys.stdout = _GuardedStream(real_stdout)  # type: ignore[assignment]
+    try:
+        code = _run(argv, state)
+        sys.stdout.flush()
+        return code
+    except UsageError as exc:
+        _error(f"{exc.prog}: error: {printable(exc.message)} (see '{exc.prog} --help')")
+        return 2
+    except CommandError as exc:
+        _error(f"{exc.prog or state['prog']}: error: {printable(exc.message)}")
+        return exc.code
+    except _StdoutError as exc:
+        _silence_stdout()
+        _error(f"{state['prog']}: error: cannot write to standard output: {exc.reason}")
+        return 2
+    except KeyboardInterrupt:
+        _error(f"\n{state['prog']}: interrupted")
+        return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return 1
+    finally:
+        if isinstance(sys.stdout, _GuardedStream):
+            sys.stdout = real_stdout
+
+
+def _error(line: str) -> None:
+    """Print ``line`` on stderr, ignoring a stderr that cannot be written."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass

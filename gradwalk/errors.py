@@ -1,0 +1,23 @@
+"""The errors the command line reports as one line on stderr (stdlib only)."""
+
+from __future__ import annotations
+
+__all__ = ["CommandError", "UsageError"]
+
+
+class CommandError(Exception):
+    """A problem to report as one line on stderr, with an exit code (2: bad usage)."""
+
+    def __init__(self, message: str, code: int = 2, prog: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        #: The (sub)command that failed, e.g. ``"gradwalk render"``; set by the command line.
+        self.prog = prog
+
+
+class UsageError(CommandError):
+    """Bad usage of a (sub)command ``prog``: reported with a pointer to its ``--help``."""
+
+    def __init__(self, prog: str, message: str) -> None:
+        super().__init__(message, 2, prog)
