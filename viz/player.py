@@ -182,6 +182,11 @@ def _record(
         edges = node.edges
         subst = {e.operand: names[index[id(e.parent)]] for e in edges}
         subst["out"] = names[i]
+        parts = node.dense_parts
+        if parts is not None:  # a fused neuron's constant inputs appear as numbers
+            for k, x in enumerate(parts[1], 1):
+                if type(x) is not Value:
+                    subst.setdefault(f"x{k}", f"{x:.{max(precision, 1)}g}")
         remaining: dict[int, int] = {}
         for e in edges:
             j = index[id(e.parent)]
