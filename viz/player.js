@@ -74,8 +74,7 @@
     }
 
     function fit() {
-      var rect = view.getBoundingClientRect();
-      setZoom(Math.min(rect.width / (baseW * PX), rect.height / (baseH * PX), 1));
+      setZoom(Math.min(view.clientWidth / (baseW * PX), view.clientHeight / (baseH * PX), 1));
     }
 
     svg.removeAttribute("style");
