@@ -1,4 +1,4 @@
-"""The player in real headless Chromium at 1280x800: stepping, equations, zoom, scrolling, text size.
+"""The player in real headless Chromium at 1280x800: steps, equations, zoom, scrolling, text.
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (``apt-get install -y chromium
 chromium-driver``). Without them the tests are skipped, except under ``CI=true``
@@ -210,8 +210,8 @@ def test_zoom_buttons_wheel_fit_and_actual_size(driver: object, page: Path) -> N
 
     root = _load(driver, page)
     svg = root.find_element(By.CSS_SELECTOR, ".gw-view svg")
-    width = lambda: float(svg.get_attribute("width"))  # noqa: E731
-    zoom = lambda: float(root.get_attribute("data-zoom"))  # noqa: E731
+    width = lambda: float(svg.get_attribute("width"))
+    zoom = lambda: float(root.get_attribute("data-zoom"))
     assert zoom() == 1.0
     natural = width()
     root.find_element(By.CSS_SELECTOR, ".gw-zoom-in").click()
@@ -258,7 +258,7 @@ def test_the_current_node_is_scrolled_into_view(driver: object, mlp_page: Path) 
     for _ in range(total):
         scrolls.add(
             driver.execute_script(  # type: ignore[attr-defined]
-                "var v = document.querySelector('.gw-view'); return v.scrollLeft + ',' + v.scrollTop"
+                "var v = document.querySelector('.gw-view');return v.scrollLeft + ',' + v.scrollTop"
             )
         )
         assert driver.execute_script(script) == [True] * 4, root.get_attribute("data-step")  # type: ignore[attr-defined]

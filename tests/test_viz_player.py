@@ -143,7 +143,7 @@ def test_unlabelled_nodes_get_unique_short_names() -> None:
     names = [n["name"] for n in backward_player(z).table["nodes"]]
     assert len(set(names)) == len(names)
     assert names[:2] == ["x_0", "x_1"]
-    assert all(re.fullmatch(r"n\d+", n) for n in names[2:])
+    assert all(re.fullmatch(r"n\d+", n) for n in names[2:-1]) and names[-1] == "L"
 
 
 def test_exact_zero_contributions_print_as_0() -> None:
@@ -176,6 +176,9 @@ def test_backward_frames_are_the_backward_steps() -> None:
     assert frames[0].caption == "c passes ∂c/∂c = 1.0000 to its inputs"
     assert frames[2].details[0].endswith("0.0707 × (2·a = 4.0000) = 0.2826")
     assert frames[2].edges[0].contribution == pytest.approx(DS * 4, rel=1e-15)
+    player = backward_player(example()[2])
+    assert [f.caption for f in player.frames] == [f.caption for f in frames]
+    assert "0.0707 × (2·a = 4.0000) = 0.2826" in frames[2]._repr_markdown_()
 
 
 def test_a_network_player_collapses_like_draw_dot() -> None:

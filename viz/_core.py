@@ -22,6 +22,7 @@ from ._dot import (
     COLLAPSE_MODES,
     COLOR_MODES,
     FANOUT_COPIES,
+    FOLD_CONSTANTS,
     HARD_LIMIT_FACTOR,
     NEURON_EDGE_LIMIT,
     RANKDIRS,
@@ -182,6 +183,7 @@ class _Structure(_DotWriter):
             self._group_fused()
         self.display: list[str] = self._display_names()
         self.copies: dict[int, list[str]] = {}
+        self.folded: dict[int, list[tuple[int, Any]]] = {}  # node -> constant operands
         self.children: list[list[int]] = [[] for _ in self.order]
         for i, v in enumerate(self.order):
             for p in v.parents:
@@ -194,6 +196,7 @@ class _Structure(_DotWriter):
         weight_of: dict[int, int] = {}
         bias_of: dict[int, int] = {}
         row_of: dict[int, int] = {}
+        single = sum(len(neurons) for neurons in layers) == 1
         for li, neurons in enumerate(layers):
             activation = str(getattr(neurons[0], "activation", "")) if neurons else ""
             self.layers.append(_Layer(f"layer {li}", activation))
@@ -205,10 +208,14 @@ class _Structure(_DotWriter):
                 for j, w in enumerate(neuron.w):
                     weight_of.setdefault(id(w), k)
                     if id(w) in self.index:
-                        self.names.setdefault(self.index[id(w)], f"w{j}")
+                        # w<layer>.<neuron>.<input>: one name per weight in the whole model
+                        wname = f"w{j}" if single else f"w{li}.{ni}.{j}"
+                        self.names.setdefault(self.index[id(w)], wname)
                 bias_of.setdefault(id(neuron.b), k)
                 if id(neuron.b) in self.index:
-                    self.names.setdefault(self.index[id(neuron.b)], "b")
+                    self.names.setdefault(
+                        self.index[id(neuron.b)], "b" if single else f"b{li}.{ni}"
+                    )
         group = self.neuron_of
         index = self.index
         for i, v in enumerate(self.order):
@@ -368,6 +375,8 @@ class _Structure(_DotWriter):
         consts: dict[str, float] = {}
         const_key: dict[Any, str] = {}
         index = self.index
+        fold = len(self.order) > FOLD_CONSTANTS
+        self.folded = {}
         for i, v in enumerate(self.order):
             if v.is_leaf:
                 continue
@@ -381,6 +390,9 @@ class _Structure(_DotWriter):
                 if type(x) is Value:
                     pi = index[id(x)]
                     src = self.box_of(pi, collapse) or f"v{pi}"
+                elif fold:  # written into the op's oval instead of a box of its own
+                    self.folded.setdefault(i, []).append((j, x))
+                    continue
                 else:
                     key: Any = ("obj", id(x)) if shared else ("use", i, j)
                     src = const_key.get(key)
@@ -425,9 +437,13 @@ class _Structure(_DotWriter):
         return [m for k in layer.neurons for m in self.neurons[k].members]
 
     def _display_names(self) -> list[str]:
-        """Every node's name as drawn: its label, its name in the model, or ``n<index>``;
+        """Every node's name as drawn: its label, its name in the model, ``L`` for an unnamed
+        root, or ``n<index>``;
         a name used twice gets its index appended, so no two nodes read the same."""
         base = [v.label or self.names.get(i) or f"n{i}" for i, v in enumerate(self.order)]
+        last = len(base) - 1
+        if not self.order[last].label and all(v.label != "L" for v in self.order):
+            base[last] = "L"  # an unnamed root: the loss, as the chain rule speaks of it
         count: dict[str, int] = {}
         for name in base:
             count[name] = count.get(name, 0) + 1

@@ -32,6 +32,10 @@ HARD_LIMIT_FACTOR = 10
 #: A leaf outside any neuron that feeds this many nodes or more is drawn once per use.
 FANOUT_COPIES = 8
 
+#: Graphs of more values than this draw constant operands inside the op's oval (``* 3``)
+#: instead of as boxes of their own: half the nodes for Graphviz to place.
+FOLD_CONSTANTS = 150
+
 _ACTIVATIONS = ("tanh", "sigmoid", "relu")
 
 # Fill and border colours of the value boxes, by role.
@@ -294,9 +298,22 @@ class _DotWriter:
             stmts.append(
                 f'  o{i} [id="{view.prefix}o{i}" class="{op_class}" shape=ellipse style=filled '
                 f'fillcolor="{op_fill}" fontcolor="{op_font}" color="#9ca3af" height=0.3 '
-                f'margin="0.05,0.02" label={_quote(v.op)} tooltip={_quote(v.op_name)}];'
+                f'margin="0.05,0.02" label={_quote(self._op_label(i, view))} '
+                f"tooltip={_quote(v.op_name)}];"
             )
         return stmts
+
+    def _op_label(self, i: int, view: _View) -> str:
+        """The op's symbol, with any constant operand folded into it (``* 3``, ``2 **``)."""
+        v = self.order[i]
+        consts = self.folded.get(i)
+        if not consts:
+            return v.op
+        if len(v.inputs) == 2 and len(consts) == 1 and not v.op.isalnum():
+            j, x = consts[0]
+            text = f"{x:.{max(view.precision, 1)}g}"
+            return f"{v.op} {text}" if j == 1 else f"{text} {v.op}"
+        return f"{v.op} ({len(consts)} constants)"
 
     def _box_stmt(
         self, box: str, title: str, lines: list[str], members: list[int], view: _View

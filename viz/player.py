@@ -106,6 +106,11 @@ class Frame:
             return [self.caption]
         return [e.equation for e in self.edges]
 
+    def _repr_markdown_(self) -> str:
+        lines = [f"**{self.phase} step {self.step}/{self.total}:** {self.caption}", ""]
+        lines += [f"- `{line}`" for line in self.details if self.phase == "backward"]
+        return "\n".join(lines)
+
     def __repr__(self) -> str:
         return f"<Frame {self.phase} {self.step}/{self.total}: {self.caption}>"
 
@@ -319,7 +324,8 @@ class BackwardPlayer:
     """A self-contained HTML page stepping through the forward, then the backward pass.
 
     Made by :func:`backward_player`. One SVG of the graph and a JSON table of
-    steps (``steps``); the page's script applies a step to the SVG. Shows
+    steps (``steps``); the page's script applies a step to the SVG.
+    ``frames`` are the backward steps as :class:`Frame` objects. Shows
     inline in Jupyter (HTML, with a PNG of the final state for saved,
     untrusted notebooks); :meth:`html` gives the page and :meth:`save` writes it.
     """
@@ -330,6 +336,7 @@ class BackwardPlayer:
         table: dict[str, Any],
         *,
         final_dot: str = "",
+        frames: Iterable[Frame] = (),
         title: str = "Forward and backward pass",
         interval_ms: int = 1200,
     ) -> None:
@@ -340,6 +347,7 @@ class BackwardPlayer:
         self.svg = svg
         self.table = table
         self.final_dot = final_dot
+        self.frames: list[Frame] = list(frames)
         self.title = title
         self.interval_ms = _check_positive(interval_ms, "interval_ms")
         self._png: bytes | None = None
@@ -576,4 +584,11 @@ def backward_player(
     ]
     view.edge_labels = None
     final_dot = structure.dot(view)
-    return BackwardPlayer(svg, table, final_dot=final_dot, title=title, interval_ms=interval_ms)
+    return BackwardPlayer(
+        svg,
+        table,
+        final_dot=final_dot,
+        frames=backward,
+        title=title,
+        interval_ms=interval_ms,
+    )
