@@ -184,10 +184,14 @@ class _Structure(_DotWriter):
         self.display: list[str] = self._display_names()
         self.copies: dict[int, list[str]] = {}
         self.folded: dict[int, list[tuple[int, Any]]] = {}  # node -> constant operands
+        self._boxes: dict[str, list[str | None]] = {}
+        self._edges: dict[str, tuple[Any, Any, Any, Any]] = {}
+        self._outputs: dict[str, list[int]] = {}
         self.children: list[list[int]] = [[] for _ in self.order]
         for i, v in enumerate(self.order):
-            for p in v.parents:
-                self.children[self.index[id(p)]].append(i)
+            for p in v.inputs:
+                if type(p) is Value:
+                    self.children[self.index[id(p)]].append(i)
 
     # -- grouping ------------------------------------------------------------
 
@@ -292,17 +296,17 @@ class _Structure(_DotWriter):
             if parts is not None:
                 row, xs, b = parts
                 k = row_key.get(id(row))
-                if k is None:
+                if k is None:  # a new neuron: its weights and bias join it (once)
                     k = row_key[id(row)] = len(self.neurons)
                     act = _fused_activation(v)
                     self.neurons.append(_Neuron(-1, f"neuron {k}", act))
                     parent.append(k)
+                    for leaf in (*row, b):
+                        if type(leaf) is Value and leaf.is_leaf and group[index[id(leaf)]] is None:
+                            group[index[id(leaf)]] = k
+                            self.neurons[k].members.append(index[id(leaf)])
                 owner = inputs_owner.setdefault(id(xs), k)
                 parent[find(k)] = find(owner)
-                for leaf in (*row, b):
-                    if type(leaf) is Value and leaf.is_leaf and group[index[id(leaf)]] is None:
-                        group[index[id(leaf)]] = k
-                        self.neurons[k].members.append(index[id(leaf)])
             elif op in ("tanh", "sigmoid"):
                 (p,) = v.inputs
                 if (
@@ -353,7 +357,12 @@ class _Structure(_DotWriter):
 
     def box_of(self, i: int, collapse: str) -> str | None:
         """The id of the collapsed box that stands for value ``i``, or None if drawn itself."""
-        k = self.neuron_of[i]
+        boxes = self._boxes.get(collapse)
+        if boxes is None:
+            boxes = self._boxes[collapse] = [self._box(k, collapse) for k in self.neuron_of]
+        return boxes[i]
+
+    def _box(self, k: int | None, collapse: str) -> str | None:
         if k is None or collapse == "none":
             return None
         if collapse == "neuron":
@@ -369,18 +378,62 @@ class _Structure(_DotWriter):
         A free leaf used by ``FANOUT_COPIES`` or more nodes is drawn once per use
         (``self.copies``): one box fanning out to hundreds of nodes across the
         whole graph is what makes Graphviz's layout slow and the drawing a tangle.
+        Computed once per collapse mode.
         """
+        cached = self._edges.get(collapse)
+        if cached is None:
+            cached = self._edges[collapse] = self._compute_edges(collapse)
+        edges, consts, self.copies, self.folded = cached
+        return edges, consts
+
+    def _compute_edges(self, collapse: str) -> tuple[Any, Any, Any, Any]:
         edges: list[tuple[str, str, int, int | None]] = []
         seen: set[tuple[str, str]] = set()
         consts: dict[str, float] = {}
         const_key: dict[Any, str] = {}
         index = self.index
         fold = len(self.order) > FOLD_CONSTANTS
-        self.folded = {}
+        folded: dict[int, list[tuple[int, Any]]] = {}
+        boxes = [self.box_of(i, collapse) for i in range(len(self.order))]
+        source = [b or f"v{i}" for i, b in enumerate(boxes)]
+        by_inputs: dict[int, dict[str, int]] = {}
+        rows_inside: dict[int, bool] = {}
         for i, v in enumerate(self.order):
             if v.is_leaf:
                 continue
-            box = self.box_of(i, collapse)
+            box = boxes[i]
+            parts = v.dense_parts
+            inside = False
+            if box is not None and parts is not None:
+                inside = rows_inside.get(id(parts[0]))
+                if inside is None:
+                    inside = rows_inside[id(parts[0])] = _inside(parts, box, source, index)
+            if inside:
+                # a collapsed neuron: its weights are in its box; its inputs are shared by
+                # every neuron of the layer, so their sources are found once per input list
+                firsts = by_inputs.get(id(parts[1]))
+                if firsts is None:
+                    firsts = by_inputs[id(parts[1])] = {}
+                    for x in parts[1]:
+                        if type(x) is Value:
+                            pi = index[id(x)]
+                            firsts.setdefault(source[pi], pi)
+                for src, pi in firsts.items():
+                    if src != box and (src, box) not in seen:
+                        seen.add((src, box))
+                        edges.append((src, box, i, pi))
+                continue
+            if box is not None and all(type(x) is Value for x in v.inputs):
+                # the fast path for a collapsed node: one edge per box or value feeding it
+                firsts = {}
+                for x in v.inputs:
+                    pi = index[id(x)]
+                    firsts.setdefault(source[pi], pi)
+                for src, pi in firsts.items():
+                    if src != box and (src, box) not in seen:
+                        seen.add((src, box))
+                        edges.append((src, box, i, pi))
+                continue
             target = box if box is not None else f"o{i}"
             if box is None:
                 edges.append((f"o{i}", f"v{i}", i, None))
@@ -389,9 +442,9 @@ class _Structure(_DotWriter):
                 pi: int | None = None
                 if type(x) is Value:
                     pi = index[id(x)]
-                    src = self.box_of(pi, collapse) or f"v{pi}"
+                    src = boxes[pi] or f"v{pi}"
                 elif fold:  # written into the op's oval instead of a box of its own
-                    self.folded.setdefault(i, []).append((j, x))
+                    folded.setdefault(i, []).append((j, x))
                     continue
                 else:
                     key: Any = ("obj", id(x)) if shared else ("use", i, j)
@@ -411,23 +464,26 @@ class _Structure(_DotWriter):
             if pi is not None and src == f"v{pi}" and self.order[pi].is_leaf:
                 if self.neuron_of[pi] is None:
                     uses[pi] = uses.get(pi, 0) + 1
-        self.copies = {}
+        copies: dict[int, list[str]] = {}
         for pi, count in uses.items():
             if count >= FANOUT_COPIES:
-                self.copies[pi] = [f"v{pi}_{k}" for k in range(1, count + 1)]
-        if self.copies:
-            taken = {pi: 0 for pi in self.copies}
+                copies[pi] = [f"v{pi}_{k}" for k in range(1, count + 1)]
+        if copies:
+            taken = {pi: 0 for pi in copies}
             for n, (src, dst, consumer, pi) in enumerate(edges):
                 if pi in taken and src == f"v{pi}":
-                    edges[n] = (self.copies[pi][taken[pi]], dst, consumer, pi)
+                    edges[n] = (copies[pi][taken[pi]], dst, consumer, pi)
                     taken[pi] += 1
-        return edges, consts
+        return edges, consts, copies, folded
 
     def drawn_ids(self, i: int, collapse: str) -> list[str]:
         """The ids of the SVG nodes that show value ``i`` (several for a copied leaf)."""
         box = self.box_of(i, collapse)
         if box is not None:
-            return [box] if self.outputs_of(self._members(box)) == [i] else []
+            outputs = self._outputs.get(box)
+            if outputs is None:
+                outputs = self._outputs[box] = self.outputs_of(self._members(box))
+            return [box] if outputs == [i] else []
         return self.copies.get(i, [f"v{i}"])
 
     def _members(self, box: str) -> list[int]:
@@ -537,6 +593,17 @@ def _structure_and_view(
         legend=legend,
     )
     return structure, view, warning
+
+
+def _inside(
+    parts: tuple[Any, Any, Any], box: str, source: list[str], index: dict[int, int]
+) -> bool:
+    """True if a fused neuron's weights and bias are all drawn in ``box`` (its own box)."""
+    row, _, bias = parts
+    for w in (*row, bias):
+        if type(w) is Value and source[index[id(w)]] != box:
+            return False
+    return True
 
 
 def _fused_activation(v: Value) -> str:
