@@ -583,6 +583,7 @@ def backward_player(
         "Final state after backward: run the cell to step through the forward and backward pass.",
     ]
     view.edge_labels = None
+    view.data_widths = view.grad_widths = None  # no texts to change: cells fit their text
     final_dot = structure.dot(view)
     return BackwardPlayer(
         svg,
