@@ -184,6 +184,7 @@ class _Structure(_DotWriter):
         self.display: list[str] = self._display_names()
         self.copies: dict[int, list[str]] = {}
         self.folded: dict[int, list[tuple[int, Any]]] = {}  # node -> constant operands
+        self.stubs: dict[str, str] = {}  # stub id -> the collapsed box it stands for
         self._boxes: dict[str, list[str | None]] = {}
         self._edges: dict[str, tuple[Any, Any, Any, Any]] = {}
         self._outputs: dict[str, list[int]] = {}
@@ -383,7 +384,7 @@ class _Structure(_DotWriter):
         cached = self._edges.get(collapse)
         if cached is None:
             cached = self._edges[collapse] = self._compute_edges(collapse)
-        edges, consts, self.copies, self.folded = cached
+        edges, consts, self.copies, (self.folded, self.stubs) = cached
         return edges, consts
 
     def _compute_edges(self, collapse: str) -> tuple[Any, Any, Any, Any]:
@@ -474,7 +475,21 @@ class _Structure(_DotWriter):
                 if pi in taken and src == f"v{pi}":
                     edges[n] = (copies[pi][taken[pi]], dst, consumer, pi)
                     taken[pi] += 1
-        return edges, consts, copies, folded
+        # A collapsed box feeding many free nodes: one small stub per use, for the same reason.
+        box_ids = {b for b in boxes if b is not None}
+        fan: dict[str, int] = {}
+        for src, dst, _, _ in edges:
+            if src in box_ids and dst not in box_ids:
+                fan[src] = fan.get(src, 0) + 1
+        stubs: dict[str, str] = {}
+        count = dict.fromkeys(fan, 0)
+        for n, (src, dst, consumer, pi) in enumerate(edges):
+            if fan.get(src, 0) >= FANOUT_COPIES and dst not in box_ids:
+                count[src] += 1
+                stub = f"{src}_u{count[src]}"
+                stubs[stub] = src
+                edges[n] = (stub, dst, consumer, pi)
+        return edges, consts, copies, (folded, stubs)
 
     def drawn_ids(self, i: int, collapse: str) -> list[str]:
         """The ids of the SVG nodes that show value ``i`` (several for a copied leaf)."""

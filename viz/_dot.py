@@ -143,10 +143,10 @@ class _DotWriter:
             f'  node [fontname="{_TEXT_FONT}" fontsize=10];',
             f'  edge [color="{_EDGE}" arrowsize=0.6];',
         ]
+        edges, consts = self.edges(collapse)  # first: it decides the copies the legend names
         label = self._graph_label(view)
         if label:
             out.append(f"  label=<{label}>; labelloc=t; labeljust=l;")
-        edges, consts = self.edges(collapse)
         grouped_nodes: dict[int, list[str]] = {}  # neuron -> statements
         free_nodes: list[str] = []
         for i in range(len(self.order)):
@@ -168,6 +168,14 @@ class _DotWriter:
                 f'  {cid} [id="{view.prefix}{cid}" class="const" shape=box style="rounded,dashed" '
                 f'fontsize=9 fontcolor="#4b5563" color="#9ca3af" height=0.2 margin="0.04,0.02" '
                 f"label={_quote(text)} tooltip={_quote(f'constant {x!r}')}];"
+            )
+        for stub, box in self.stubs.items():
+            title = self._box_title(box)
+            free_nodes.append(
+                f'  {stub} [id="{view.prefix}{stub}" class="stub" shape=box style="rounded,dashed" '
+                f'fontsize=9 fontcolor="#5b21b6" color="{_GROUP_BORDER}" height=0.2 '
+                f'margin="0.04,0.02" label={_quote("from " + title)} '
+                f"tooltip={_quote(f'the output of {title}, drawn once per use')}];"
             )
         out.extend(self._clusters(view, grouped_nodes))
         out.extend(free_nodes)
@@ -207,9 +215,10 @@ class _DotWriter:
                 cells.append('<TD BGCOLOR="#93c5fd" BORDER="1">grad &gt; 0</TD>')
                 cells.append('<TD BGCOLOR="#fca5a5" BORDER="1">grad &lt; 0</TD>')
                 cells.append("<TD>darker: larger |grad|</TD>")
-            if self.copies:
+            if self.copies or self.stubs:
+                what = "a leaf" if not self.stubs else "a leaf or box" if self.copies else "a box"
                 cells.append(
-                    f"<TD>a leaf feeding {FANOUT_COPIES}+ nodes is drawn once per use</TD>"
+                    f"<TD>{what} feeding {FANOUT_COPIES}+ nodes is drawn once per use</TD>"
                 )
             if any(self.box_of(i, view.collapse) for i in range(len(self.order))):
                 cells.append(
@@ -302,6 +311,12 @@ class _DotWriter:
                 f"tooltip={_quote(v.op_name)}];"
             )
         return stmts
+
+    def _box_title(self, box: str) -> str:
+        if box[0] == "n":
+            neuron = self.neurons[int(box[1:])]
+            return f"{self.layers[neuron.layer].title} {neuron.title}"
+        return self.layers[int(box[1:])].title
 
     def _op_label(self, i: int, view: _View) -> str:
         """The op's symbol, with any constant operand folded into it (``* 3``, ``2 **``)."""
