@@ -1,4 +1,4 @@
-"""The backward player in real headless Chromium: buttons, slider and caption work.
+"""The player in real headless Chromium at 1280x800: steps, equations, zoom, scrolling, text.
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (``apt-get install -y chromium
 chromium-driver``). Without them the tests are skipped, except under ``CI=true``
@@ -7,16 +7,17 @@ where they fail, so CI can never skip them silently.
 
 from __future__ import annotations
 
+import math
 import os
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from autograd import Value
-from viz import backward_player
+from autograd.nn import MLP
+from viz import backward_player, format_number
+from viz.examples import example_expression
 
 DRIVER = "/usr/bin/chromedriver"
 INSTALL = "apt-get install -y chromium chromium-driver"
@@ -57,6 +58,7 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
     options = webdriver.ChromeOptions()
     options.binary_location = browser
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     for flag in (
         "--headless",
         "--no-sandbox",
@@ -66,38 +68,55 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
+        "--window-size=1280,800",
         f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
     ):
         options.add_argument(flag)
     chrome = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
     chrome.set_page_load_timeout(30)
+    chrome.set_window_size(1280, 800)
     try:
         yield chrome
     finally:
         chrome.quit()
 
 
+# The README example, worked by hand: c = tanh(a*b + a**2) at a = 2, b = -3.
+DS = 1.0 - math.tanh(-2.0) ** 2  # dc/d(a*b + a**2)
+
+
+def f4(x: float) -> str:
+    return format_number(x, 4)
+
+
+EXPECTED = {  # step number -> (caption, equations)
+    1: ("n2 = a * b = 2.0000 * -3.0000 = -6.0000", []),
+    4: (f"c = tanh(n4) = tanh(-2.0000) = {f4(math.tanh(-2.0))}", []),
+    5: ("c passes ∂c/∂c = 1.0000 to its inputs",
+        [f"∂c/∂n4 += ∂c/∂c · ∂c/∂n4 = 1.0000 × (1 − c² = {f4(DS)}) = {f4(DS)}"]),
+    7: (f"n3 passes ∂c/∂n3 = {f4(DS)} to its inputs",
+        [f"∂c/∂a += ∂c/∂n3 · ∂n3/∂a = {f4(DS)} × (2·a = 4.0000) = {f4(4 * DS)}"]),
+    8: (f"n2 passes ∂c/∂n2 = {f4(DS)} to its inputs",
+        [f"∂c/∂a += ∂c/∂n2 · ∂n2/∂a = {f4(DS)} × (b = -3.0000) = {f4(-3 * DS)}",
+         f"∂c/∂b += ∂c/∂n2 · ∂n2/∂b = {f4(DS)} × (a = 2.0000) = {f4(2 * DS)}"]),
+}  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    a = Value(2.0, label="a")
-    b = Value(-3.0, label="b")
-    c = (a * b + a**2).tanh()
-    c.label = "c"
+    _, _, c = example_expression()
     path = tmp_path_factory.mktemp("player") / "player.html"
     backward_player(c, interval_ms=60).save(path)
     return path
 
 
-def _state(chrome: object) -> tuple[str, str, str]:
-    """(step attribute, caption text, id of the highlighted value node without frame prefix)."""
-    from selenium.webdriver.common.by import By
-
-    root = chrome.find_element(By.CSS_SELECTOR, ".gw-player")  # type: ignore[attr-defined]
-    caption = root.find_element(By.CSS_SELECTOR, ".gw-caption").text
-    visible = [f for f in root.find_elements(By.CSS_SELECTOR, ".gw-frame") if f.is_displayed()]
-    assert len(visible) == 1
-    node = visible[0].find_element(By.CSS_SELECTOR, "g.node.value.current")
-    return root.get_attribute("data-step"), caption, re.sub(r"^s\d+_", "", node.get_attribute("id"))
+@pytest.fixture(scope="module")
+def mlp_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    model = MLP(4, [8, 8, 1], activation="tanh", seed=1)
+    loss = (model([0.5, -1.0, 2.0, 0.25]) - 1.0) ** 2
+    path = tmp_path_factory.mktemp("player") / "mlp.html"
+    backward_player(loss, model=model, collapse=None).save(path)
+    return path
 
 
 def _load(chrome: object, page: Path) -> object:
@@ -106,53 +125,144 @@ def _load(chrome: object, page: Path) -> object:
     chrome.get(page.as_uri())  # type: ignore[attr-defined]
     root = chrome.find_element(By.CSS_SELECTOR, ".gw-player")  # type: ignore[attr-defined]
     assert root.get_attribute("data-gw-ready") == "1"  # the script ran
+    chrome.execute_script("arguments[0].focus()", root)  # type: ignore[attr-defined]
     return root
 
 
-def test_next_moves_the_highlight_and_the_caption(driver: object, page: Path) -> None:
+def _errors(chrome: object) -> list[dict]:
+    return [e for e in chrome.get_log("browser") if e["level"] == "SEVERE"]  # type: ignore[attr-defined]
+
+
+def _caption_and_equations(root: object) -> tuple[str, list[str]]:
     from selenium.webdriver.common.by import By
 
-    root = _load(driver, page)
-    step, caption, node = _state(driver)
-    assert step == "1" and caption == "step 1/4: c (tanh) passes 1.0000 to its inputs"
-    assert root.find_element(By.CSS_SELECTOR, ".gw-prev").get_attribute("disabled")
-    root.find_element(By.CSS_SELECTOR, ".gw-next").click()
-    step2, caption2, node2 = _state(driver)
-    assert step2 == "2" and caption2.startswith("step 2/4: add passes 0.0707")
-    assert node2 != node
-    assert root.find_element(By.CSS_SELECTOR, ".gw-counter").text == "2 / 4"
+    caption = root.find_element(By.CSS_SELECTOR, ".gw-caption").text  # type: ignore[attr-defined]
+    items = root.find_elements(By.CSS_SELECTOR, ".gw-details li")  # type: ignore[attr-defined]
+    return caption, [li.text for li in items]
 
 
-def test_previous_and_slider(driver: object, page: Path) -> None:
+def test_forward_then_backward_with_the_chain_rule(driver: object, page: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     root = _load(driver, page)
-    first = _state(driver)
-    slider = root.find_element(By.CSS_SELECTOR, ".gw-slider")
-    slider.send_keys(Keys.END)  # the range input's own keyboard handling fires "input"
-    last = _state(driver)
-    assert last[0] == "4" and last[1].startswith("step 4/4: mul")
-    assert root.find_element(By.CSS_SELECTOR, ".gw-next").get_attribute("disabled")
-    root.find_element(By.CSS_SELECTOR, ".gw-prev").click()
-    third = _state(driver)
-    assert third[0] == "3" and third[1].startswith("step 3/4: pow")
-    assert slider.get_attribute("value") == "2"
-    slider.send_keys(Keys.HOME)
-    assert _state(driver) == first
+    assert root.get_attribute("data-total") == "8"
+    for step in range(1, 9):
+        assert root.get_attribute("data-step") == str(step)
+        phase = "forward" if step <= 4 else "backward"
+        assert root.get_attribute("data-phase") == phase
+        marker = root.find_element(By.CSS_SELECTOR, ".gw-phase").text
+        assert marker == f"{phase} pass · step {(step - 1) % 4 + 1} of 4"
+        if step in EXPECTED:
+            assert _caption_and_equations(root) == EXPECTED[step]
+        root.send_keys(Keys.ARROW_RIGHT)
+    # the last step: a's total on the graph is its full gradient, b's too
+    texts = driver.execute_script(  # type: ignore[attr-defined]
+        "return Array.from(document.querySelectorAll('g.node.value text')).map(t => t.textContent)"
+    )
+    assert f"grad {f4(DS * (2 * 2.0 - 3.0))}" in texts and f"grad {f4(2 * DS)}" in texts
+    passing = driver.find_elements(By.CSS_SELECTOR, "g.edge.gw-passing")  # type: ignore[attr-defined]
+    assert len(passing) == 2
+    labels = [p.find_element(By.TAG_NAME, "text").text for p in passing]
+    assert f"{f4(DS)} × 2.0000 = {f4(2 * DS)}" in labels  # the product on the edge to b
+    root.send_keys(Keys.HOME)
+    assert root.get_attribute("data-step") == "1"
+    root.send_keys(Keys.END)
+    assert root.get_attribute("data-step") == "8"
+    root.send_keys(Keys.ARROW_LEFT)
+    assert _caption_and_equations(root) == EXPECTED[7]
+    assert not _errors(driver)
 
 
-def test_play_runs_to_the_end_and_stops(driver: object, page: Path) -> None:
+def test_forward_steps_show_values_as_they_are_computed(driver: object, page: Path) -> None:
+    root = _load(driver, page)
+    texts = driver.execute_script(  # type: ignore[attr-defined]
+        "return Array.from(document.querySelectorAll('g.node.value text')).map(t => t.textContent)"
+    )
+    assert texts.count("data —") == 3  # n3, n4 and c still to come
+    assert "data -6.0000" in texts and all(t == "grad —" for t in texts if t.startswith("grad"))
+    del root
+
+
+def test_slider_and_play(driver: object, page: Path) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
     root = _load(driver, page)
-    play = root.find_element(By.CSS_SELECTOR, ".gw-play")
-    play.click()
+    slider = root.find_element(By.CSS_SELECTOR, ".gw-slider")
+    slider.send_keys(Keys.END)  # the range input's own keyboard handling fires "input"
+    assert root.get_attribute("data-step") == "8"
+    assert root.find_element(By.CSS_SELECTOR, ".gw-next").get_attribute("disabled")
+    root.find_element(By.CSS_SELECTOR, ".gw-prev").click()
+    assert root.get_attribute("data-step") == "7" and slider.get_attribute("value") == "6"
+    root.find_element(By.CSS_SELECTOR, ".gw-play").click()
     WebDriverWait(driver, 10).until(
         lambda d: (
-            root.get_attribute("data-step") == "4" and root.get_attribute("data-playing") is None
+            root.get_attribute("data-step") == "8" and root.get_attribute("data-playing") is None
         )
     )
-    assert "play" in play.text
-    assert _state(driver)[1].startswith("step 4/4")
+    assert not _errors(driver)
+
+
+def test_zoom_buttons_wheel_fit_and_actual_size(driver: object, page: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    root = _load(driver, page)
+    svg = root.find_element(By.CSS_SELECTOR, ".gw-view svg")
+    width = lambda: float(svg.get_attribute("width"))
+    zoom = lambda: float(root.get_attribute("data-zoom"))
+    assert zoom() == 1.0
+    natural = width()
+    root.find_element(By.CSS_SELECTOR, ".gw-zoom-in").click()
+    assert zoom() == pytest.approx(1.25) and width() == pytest.approx(natural * 1.25)
+    driver.execute_script(  # type: ignore[attr-defined]
+        "arguments[0].dispatchEvent(new WheelEvent('wheel', {deltaY: 300, clientX: 200, "
+        "clientY: 300, bubbles: true, cancelable: true}))",
+        root.find_element(By.CSS_SELECTOR, ".gw-view"),
+    )
+    assert zoom() < 1.25
+    root.find_element(By.CSS_SELECTOR, ".gw-fit").click()
+    view_width = driver.execute_script(  # type: ignore[attr-defined]
+        "return document.querySelector('.gw-view').clientWidth"
+    )
+    assert width() <= view_width + 1
+    root.find_element(By.CSS_SELECTOR, ".gw-actual").click()
+    assert zoom() == 1.0 and width() == pytest.approx(natural)
+
+
+def test_node_text_is_readable_as_opened(driver: object, page: Path, mlp_page: Path) -> None:
+    for p in (page, mlp_page):
+        _load(driver, p)
+        heights = driver.execute_script(  # type: ignore[attr-defined]
+            "return Array.from(document.querySelectorAll('g.node.value text'))"
+            ".map(t => t.getBoundingClientRect().height)"
+        )
+        assert heights and min(heights) >= 11, (p.name, min(heights))
+
+
+def test_the_current_node_is_scrolled_into_view(driver: object, mlp_page: Path) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    root = _load(driver, mlp_page)
+    total = int(root.get_attribute("data-total"))
+    assert total > 30
+    script = """
+        var v = document.querySelector('.gw-view').getBoundingClientRect();
+        var cur = document.querySelector('g.node.gw-current');
+        var r = cur.getBoundingClientRect();
+        return [r.left >= v.left - 1, r.right <= v.right + 1, r.top >= v.top - 1,
+                r.bottom <= v.bottom + 1];
+    """
+    scrolls = set()
+    for _ in range(total):
+        scrolls.add(
+            driver.execute_script(  # type: ignore[attr-defined]
+                "var v = document.querySelector('.gw-view');return v.scrollLeft + ',' + v.scrollTop"
+            )
+        )
+        assert driver.execute_script(script) == [True] * 4, root.get_attribute("data-step")  # type: ignore[attr-defined]
+        root.send_keys(Keys.ARROW_RIGHT)
+    assert root.get_attribute("data-step") == str(total)
+    assert len(scrolls) > 1  # the graph is bigger than the window: the view had to move
+    assert not _errors(driver)

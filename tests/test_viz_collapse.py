@@ -82,7 +82,8 @@ def test_clusters_by_layer_and_neuron(fused: bool) -> None:
     assert sorted(len(found[k]) for k in layer_clusters) == sorted([4 * h, 2 * o])
     svg_texts = all_texts(d.svg())
     assert "layer 0 · tanh" in svg_texts and "layer 1 · linear" in svg_texts
-    assert "w0" in svg_texts and "b" in svg_texts  # parameters named after their place
+    # parameters named after their place: w<layer>.<neuron>.<input>, b<layer>.<neuron>
+    assert {"w0.0.0", "w0.3.1", "w1.1.3", "b0.0", "b1.1"} <= set(svg_texts)
 
 
 @pytest.mark.parametrize("fused", [True, False])

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from autograd import Value
-from viz import Drawing, draw_dot, format_number
+from viz import Drawing, VizWarning, draw_dot, format_number
 
 ROOT = Path(__file__).resolve().parent.parent
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -109,7 +109,7 @@ def test_show_grad_overrides_the_guess() -> None:
     y.backward(0.0)  # backward ran, but the root's grad is 0.0: the guess says "not computed"
     assert "grad —" in html.unescape(draw_dot(y).svg())
     forced = html.unescape(draw_dot(y, show_grad=True).svg())
-    assert "grad —" not in forced and "grad 0.0000" in forced
+    assert "grad —" not in forced and "grad 0" in forced
     hidden = html.unescape(draw_dot(y, show_grad=False).svg())
     assert "grad —" in hidden
 
@@ -117,7 +117,8 @@ def test_show_grad_overrides_the_guess() -> None:
 def test_format_number() -> None:
     assert format_number(2.0) == "2.0000"
     assert format_number(-0.070650824, 3) == "-0.071"
-    assert format_number(0.0) == "0.0000"
+    assert format_number(0.0) == "0"  # an exact zero reads as one
+    assert format_number(-0.0) == "0"  # never "-0.0000"
     assert format_number(1.5e-7) == "1.5000e-07"  # never a misleading 0.0000
     assert format_number(3.2e9, 2) == "3.20e+09"
     assert format_number(float("nan")) == "nan"
@@ -303,3 +304,53 @@ def test_lowercase_rankdir_and_none_modes() -> None:
     assert "rankdir=TB" in d.source
     assert isinstance(d, Drawing) and d.collapse == "none"
     assert {fill_of(d.source, f"v{i}") for i in range(6)} == {"#ffffff"}
+
+
+def _tanh_sum(n: int) -> Value:
+    x = Value(0.5, label="x")
+    total = (x * 1).tanh()
+    for k in range(2, n + 1):
+        total = total + (x * k).tanh()
+    total.backward()
+    return total
+
+
+def test_a_leaf_feeding_many_nodes_is_drawn_once_per_use() -> None:
+    d = draw_dot(_tanh_sum(10), collapse=None)
+    copies = re.findall(r"^\s+(v0_\d+) \[", d.source, re.M)
+    assert copies == [f"v0_{k}" for k in range(1, 11)]
+    assert not re.search(r"^\s+v0 \[", d.source, re.M)
+    assert all(f"{c} -> " in d.source for c in copies)  # each copy feeds one node
+    assert "drawn once per use" in html.unescape(d.svg())
+    small = draw_dot(_tanh_sum(3), collapse=None)  # a leaf used three times stays one box
+    assert re.search(r"^\s+v0 \[", small.source, re.M)
+
+
+def test_big_graphs_fold_constants_into_the_op() -> None:
+    with pytest.warns(VizWarning):
+        d = draw_dot(_tanh_sum(60), max_nodes=100)  # 180 values, no neurons: drawn in full
+    assert not re.search(r"^\s+c\d+ \[", d.source, re.M)
+    assert 'label="* 7"' in d.source and "nslimit" in d.source
+    small = draw_dot(_tanh_sum(3), collapse=None)
+    assert re.search(r"^\s+c\d+ \[", small.source, re.M) and "nslimit" not in small.source
+
+
+def test_failed_save_keeps_the_old_drawing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "g.svg"
+    target.write_text("old", encoding="utf-8")
+    d = draw_dot(_tanh_sum(2))
+
+    def fail(fd: int) -> None:
+        raise OSError(27, "File too large")
+
+    monkeypatch.setattr(os, "fsync", fail)
+    with pytest.raises(OSError, match="too large"):
+        d.save(target)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]
+
+
+def test_drawing_bundle_has_png_and_svg() -> None:
+    bundle = draw_dot(_tanh_sum(2))._repr_mimebundle_()
+    assert bundle["image/png"].startswith(b"\x89PNG\r\n\x1a\n")
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")

@@ -1,19 +1,23 @@
-"""viz.backward_frames and BackwardPlayer: the backward pass, one frame per step."""
+"""viz.backward_player and backward_frames: one layout, a table of forward and backward steps."""
 
 from __future__ import annotations
 
-import html
+import json
+import math
+import os
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import torch
 
-from autograd import Value, topological_order
+from autograd import Value, dense, topological_order
 from autograd.nn import MLP
-from viz import BackwardPlayer, Frame, backward_frames, backward_player, draw_dot
+from viz import BackwardPlayer, Frame, backward_frames, backward_player, format_number
 
-SVG_NS = "{http://www.w3.org/2000/svg}"
+# c = tanh(a*b + a**2) at a = 2, b = -3, worked by hand: s = -6 + 4 = -2,
+# dc/ds = 1 - tanh(-2)^2, dc/da = dc/ds * (b + 2a), dc/db = dc/ds * a.
+DS = 1.0 - math.tanh(-2.0) ** 2
 
 
 def example() -> tuple[Value, Value, Value]:
@@ -24,173 +28,197 @@ def example() -> tuple[Value, Value, Value]:
     return a, b, c
 
 
-def groups(svg: str) -> dict[str, ET.Element]:
-    """Node groups by id, with the frame prefix (``s3_``) removed."""
-    out = {}
-    for g in ET.fromstring(svg.encode()).iter(f"{SVG_NS}g"):
-        if "node" in (g.get("class") or "").split():
-            out[re.sub(r"^s\d+_", "", g.get("id", ""))] = g
-    return out
+def f4(x: float) -> str:
+    return format_number(x, 4)
 
 
-def texts(g: ET.Element) -> list[str]:
-    return [t.text or "" for t in g.iter(f"{SVG_NS}text")]
-
-
-def test_one_frame_per_non_leaf_node_in_backward_order() -> None:
+def test_forward_then_backward_on_one_timeline() -> None:
     _, _, c = example()
-    order = topological_order(c)
-    frames = backward_frames(c)
-    assert len(frames) == sum(not v.is_leaf for v in order) == 4
-    assert [f.node for f in frames] == [v for v in reversed(order) if not v.is_leaf]
-    assert [f.step for f in frames] == [1, 2, 3, 4] and {f.total for f in frames} == {4}
-    assert frames[0].caption == "step 1/4: c (tanh) passes 1.0000 to its inputs"
-    assert frames[1].caption == "step 2/4: add passes 0.0707 to its inputs"
-    assert all(isinstance(f, Frame) for f in frames)
-
-
-def test_frames_highlight_the_current_node_and_fill_grads_in_order() -> None:
-    _, _, c = example()
-    order = topological_order(c)
-    ids = {id(v): f"v{i}" for i, v in enumerate(order)}
-    frames = backward_frames(c)
-    for f in frames:
-        nodes = groups(f.svg())
-        current = [k for k, g in nodes.items() if "current" in g.get("class", "").split()]
-        assert sorted(current) == ["o" + ids[id(f.node)][1:], ids[id(f.node)]]
-    first = groups(frames[0].svg())
-    # step 1: only the root and its input have a gradient; a and b have none yet
-    a_texts = texts(first["v0"])
-    assert "a" in a_texts and "grad —" in a_texts
-    assert "grad 1.0000" in texts(first[ids[id(c)]])
-    # step 3 (pow): a has received one of its two contributions
-    third = groups(frames[2].svg())
-    assert any(t.endswith("(so far)") for t in texts(third["v0"]))
-    assert "grad —" in texts(third["v1"])  # b still waits for the mul
-
-
-def test_last_frame_shows_what_backward_leaves() -> None:
-    a, b, c = example()
-    frames = backward_frames(c)
-    a2, b2, c2 = example()
-    c2.backward()
-    assert (a.grad, b.grad, c.grad) == (a2.grad, b2.grad, c2.grad)  # backward ran for real
-    last = [t for g in groups(frames[-1].svg()).values() for t in texts(g)]
-    final = html.unescape(draw_dot(c2).svg())
-    for v in topological_order(c2):
-        assert f"grad {v.grad:.4f}" in last
-        assert f"grad {v.grad:.4f}" in final
-    assert not any("so far" in t or t == "grad —" for t in last)
-
-
-def test_nodes_do_not_move_between_frames() -> None:
-    _, _, c = example()
-    frames = backward_frames(c)
-
-    def boxes(svg: str) -> dict[str, str]:
-        return {
-            k: g.find(f".//{SVG_NS}polygon").get("points")
-            for k, g in groups(svg).items()
-            if k.startswith("v")
-        }
-
-    first = boxes(frames[0].svg())
-    for f in frames[1:]:
-        assert boxes(f.svg()) == first
-
-
-def test_details_name_each_operand_and_its_local_derivative() -> None:
-    _, _, c = example()
-    frames = backward_frames(c)
-    mul = frames[3]
-    assert mul.node.op_name == "mul"
-    assert mul.details == [
-        "a: grad += 0.0707 × -3.0000 (local derivative) = -0.2120, now 0.0707",
-        "b: grad += 0.0707 × 2.0000 (local derivative) = 0.1413, now 0.1413",
+    steps = backward_player(c).steps
+    assert [s["phase"] for s in steps] == ["forward"] * 4 + ["backward"] * 4
+    assert [s["step"] for s in steps] == [1, 2, 3, 4] * 2
+    forward = [s["caption"] for s in steps[:4]]
+    assert forward == [
+        "n2 = a * b = 2.0000 * -3.0000 = -6.0000",
+        "n3 = a ** 2 = 2.0000 ** 2 = 4.0000",
+        "n4 = n2 + n3 = -6.0000 + 4.0000 = -2.0000",
+        "c = tanh(n4) = tanh(-2.0000) = -0.9640",
     ]
+    assert f4(math.tanh(-2.0)) == "-0.9640"
 
 
-def test_frames_on_a_network_collapse_like_draw_dot() -> None:
+def test_backward_equations_carry_the_chain_rule() -> None:
+    _, _, c = example()
+    back = backward_player(c).steps[4:]
+    assert [s["caption"] for s in back][:2] == [
+        "c passes ∂c/∂c = 1.0000 to its inputs",
+        f"n4 passes ∂c/∂n4 = {f4(DS)} to its inputs",
+    ]
+    (tanh_edge,) = back[0]["edges"]
+    assert tanh_edge["equation"] == (
+        f"∂c/∂n4 += ∂c/∂c · ∂c/∂n4 = 1.0000 × (1 − c² = {f4(DS)}) = {f4(DS)}"
+    )
+    (pow_edge,) = back[2]["edges"]
+    assert pow_edge["equation"] == (
+        f"∂c/∂a += ∂c/∂n3 · ∂n3/∂a = {f4(DS)} × (2·a = 4.0000) = {f4(DS * 4)}"
+    )
+    assert pow_edge["equation"].endswith("0.0707 × (2·a = 4.0000) = 0.2826")
+    assert pow_edge["complete"] is False  # a still waits for the product's contribution
+    mul_a, mul_b = back[3]["edges"]
+    assert mul_a["equation"].endswith(f"{f4(DS)} × (b = -3.0000) = {f4(-3 * DS)}")
+    assert mul_a["total"] == f4(DS * (2 * 2.0 - 3.0)) and mul_a["complete"] is True
+    assert mul_b["equation"] == (
+        f"∂c/∂b += ∂c/∂n2 · ∂n2/∂b = {f4(DS)} × (a = 2.0000) = {f4(2 * DS)}"
+    )
+    # every backward edge names the SVG edge it is drawn on, and that edge exists
+    player = backward_player(example()[2])
+    for s in player.steps[4:]:
+        for e in s["edges"]:
+            assert e["edge"] and f'id="{e["edge"]}"' in player.svg
+
+
+def test_grads_after_the_player_match_torch() -> None:
+    a, b, c = example()
+    backward_player(c)
+    ta = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    tb = torch.tensor(-3.0, dtype=torch.float64, requires_grad=True)
+    (ta * tb + ta**2).tanh().backward()
+    assert a.grad == pytest.approx(ta.grad.item(), rel=1e-14)
+    assert b.grad == pytest.approx(tb.grad.item(), rel=1e-14)
+
+
+def test_player_after_backward_replays_from_zero_and_does_not_double_grads() -> None:
+    a, b, c = example()
+    c.backward()
+    once = (a.grad, b.grad)
+    player = backward_player(c)
+    assert (a.grad, b.grad) == once
+    assert player.steps[-1]["edges"][0]["total"] == f4(once[0])
+
+
+def test_one_svg_for_all_steps_and_the_table_in_the_page(tmp_path: Path) -> None:
+    _, _, c = example()
+    player = backward_player(c)
+    page = player.html()
+    assert page.count("<svg") == 1  # one layout, however many steps
+    data = re.search(r'<script type="application/json" class="gw-data">(.*?)</script>', page, re.S)
+    assert data is not None
+    assert json.loads(data.group(1))["steps"] == player.steps
+    assert "<script src" not in page and "<link" not in page  # self-contained, no network
+    out = player.save(tmp_path / "p.html")
+    assert out.read_text(encoding="utf-8") == page
+
+
+def test_failed_save_keeps_the_old_file_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "p.html"
+    target.write_text("old page", encoding="utf-8")
+    player = backward_player(example()[2])
+
+    def full_disk(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        player.save(target)
+    assert target.read_text(encoding="utf-8") == "old page"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.html"]  # no temporary file left
+
+
+def test_mime_bundle_has_a_png_of_the_final_state() -> None:
+    player = backward_player(example()[2])
+    bundle = player._repr_mimebundle_()
+    assert bundle["image/png"].startswith(b"\x89PNG\r\n\x1a\n")
+    assert "gw-player" in bundle["text/html"]
+    assert "run the cell to step through" in player.final_dot
+    assert "grad 0.2826" not in player.final_dot  # final state: a's total, not a partial sum
+    assert f"grad {f4(DS * 1.0)}" in player.final_dot
+
+
+def test_unlabelled_nodes_get_unique_short_names() -> None:
+    x = Value(1.0, label="x")
+    y = Value(2.0, label="x")  # the same label twice
+    z = x * y + x * y
+    names = [n["name"] for n in backward_player(z).table["nodes"]]
+    assert len(set(names)) == len(names)
+    assert names[:2] == ["x_0", "x_1"]
+    assert all(re.fullmatch(r"n\d+", n) for n in names[2:-1]) and names[-1] == "L"
+
+
+def test_exact_zero_contributions_print_as_0() -> None:
+    x = Value(-1.0, label="x")
+    y = x.relu() * -1.0  # relu's dead side: -1 × 0 is -0.0
+    steps = backward_player(y).steps
+    (relu_edge,) = steps[-1]["edges"]
+    assert relu_edge["contribution"] == "0" and relu_edge["total"] == "0"
+    assert "-0.0000" not in json.dumps(steps)
+
+
+def test_fused_neuron_names_its_operands() -> None:
+    w = [Value(0.5, label="w1"), Value(-1.5, label="w2")]
+    bias = Value(0.25, label="bias")
+    (out,) = dense([w], [bias], [2.0, 3.0])
+    out.label = "y"
+    steps = backward_player(out).steps
+    assert steps[0]["caption"].startswith("y = Σw·x+b over 2 inputs = ")
+    equations = [e["equation"] for e in steps[1]["edges"]]
+    assert equations[0] == "∂y/∂w1 += ∂y/∂y · ∂y/∂w1 = 1.0000 × 2.0000 = 2.0000"
+    assert equations[-1] == "∂y/∂bias += ∂y/∂y · ∂y/∂bias = 1.0000 × 1.0000 = 1.0000"
+
+
+def test_backward_frames_are_the_backward_steps() -> None:
+    _, _, c = example()
+    order = topological_order(c)
+    frames = backward_frames(c)
+    assert all(isinstance(f, Frame) for f in frames)
+    assert [f.node for f in frames] == [v for v in reversed(order) if not v.is_leaf]
+    assert frames[0].caption == "c passes ∂c/∂c = 1.0000 to its inputs"
+    assert frames[2].details[0].endswith("0.0707 × (2·a = 4.0000) = 0.2826")
+    assert frames[2].edges[0].contribution == pytest.approx(DS * 4, rel=1e-15)
+    player = backward_player(example()[2])
+    assert [f.caption for f in player.frames] == [f.caption for f in frames]
+    assert "0.0707 × (2·a = 4.0000) = 0.2826" in frames[2]._repr_markdown_()
+
+
+def test_a_network_player_collapses_like_draw_dot() -> None:
     model = MLP(2, [3, 1], activation="tanh", seed=0)
     loss = (model([0.5, -1.0]) - 1.0) ** 2
-    frames = backward_frames(loss, model=model, collapse="neuron")
-    steps = sum(not v.is_leaf for v in topological_order(loss))
-    assert len(frames) == steps
-    tanh_frame = next(f for f in frames if f.node.op_name == "tanh")
-    svg = tanh_frame.svg()
-    current = [k for k, g in groups(svg).items() if "current" in g.get("class", "").split()]
-    assert len(current) == 1 and current[0].startswith("n")  # the neuron's box lights up
+    player = backward_player(loss, model=model, collapse="neuron")
+    nodes = player.table["nodes"]
+    assert any(n["box"] for n in nodes)
+    assert 'class="node group"' in player.svg
 
 
 def test_max_frames_is_checked_before_any_gradient_changes() -> None:
     a, b, c = example()
-    with pytest.raises(ValueError, match=r"4 steps.*max_frames=3"):
-        backward_frames(c, max_frames=3)
-    assert (a.grad, b.grad, c.grad) == (0.0, 0.0, 0.0)
+    a.grad, b.grad = 7.0, 8.0
+    with pytest.raises(ValueError, match="max_frames=3"):
+        backward_player(c, max_frames=3)
+    assert (a.grad, b.grad) == (7.0, 8.0)
 
 
 @pytest.mark.parametrize(
     ("kwargs", "error", "fragment"),
     [
-        ({"max_frames": 0}, ValueError, "max_frames"),
-        ({"grad": "1"}, TypeError, "str"),
-        ({"precision": -2}, ValueError, "-2"),
-        ({"collapse": "row"}, ValueError, "'row'"),
-        ({"rankdir": "up"}, ValueError, "'up'"),
+        ({"grad": "1"}, TypeError, "grad must be a real number"),
+        ({"max_frames": 0}, ValueError, "max_frames must be at least 1"),
+        ({"interval_ms": 1.5}, TypeError, "interval_ms must be an int"),
+        ({"title": 3}, TypeError, "title must be a str"),
+        ({"colour": "role"}, TypeError, "unexpected options: colour"),
     ],
 )
 def test_bad_arguments(kwargs: dict, error: type[Exception], fragment: str) -> None:
-    _, _, c = example()
-    with pytest.raises(error, match=re.escape(fragment)):
-        backward_frames(c, **kwargs)
+    with pytest.raises(error, match=fragment):
+        backward_player(example()[2], **kwargs)
 
 
 def test_root_must_be_a_value() -> None:
     with pytest.raises(TypeError, match="root must be a Value, not float"):
-        backward_frames(2.0)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="frames must be Frame objects, not int"):
-        BackwardPlayer([1])  # type: ignore[list-item]
+        backward_player(1.0)  # type: ignore[arg-type]
 
 
-def test_player_page_is_self_contained(tmp_path: Path) -> None:
-    _, _, c = example()
-    player = backward_player(c, interval_ms=300)
-    page = player.html()
-    assert page.startswith("<!DOCTYPE html>")
-    assert page.count('<figure class="gw-frame"') == 4
-    assert page.count("<svg") == 4 and "<?xml" not in page
-    assert page.count(" hidden>") == 3  # only the first frame shows without JavaScript
-    assert 'data-interval="300"' in page
-    assert "step 1/4: c (tanh) passes 1.0000 to its inputs" in page
-    for attr in ("src", "href"):  # no network: nothing loaded from anywhere
-        assert not re.search(rf'\b{attr}="(https?:)?//', page)
-    assert "<script>" in page and "gw-player" in page
-    assert player._repr_html_() in page
-    saved = player.save(tmp_path / "p.html")
-    assert saved.read_text(encoding="utf-8") == page
-    ids = re.findall(r'<g id="([^"]+)"', page)
-    assert len(ids) == len(set(ids))  # unique ids across all frames
-
-
-def test_player_for_a_leaf_has_no_frames() -> None:
-    x = Value(1.0)
-    player = backward_player(x)
-    assert player.frames == [] and x.grad == 1.0
-    assert "root is a leaf" in player.html()
-
-
-def test_player_after_backward_replays_from_zero_and_does_not_double_grads() -> None:
-    torch = pytest.importorskip("torch")
-    ta = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
-    tb = torch.tensor(-3.0, dtype=torch.float64, requires_grad=True)
-    (ta * tb + ta**2).tanh().backward()
-
-    a = Value(2.0, label="a")
-    b = Value(-3.0, label="b")
-    c = (a * b + a**2).tanh()
-    c.backward()
-    frames = backward_frames(c)
-    assert a.grad == pytest.approx(ta.grad.item(), rel=1e-12)
-    assert b.grad == pytest.approx(tb.grad.item(), rel=1e-12)
-    # the first frame starts from zero: no leaf shows a gradient before its consumers ran
-    assert "0.0707" not in frames[0].caption
+def test_player_for_a_leaf_has_no_steps() -> None:
+    player = backward_player(Value(3.0))
+    assert player.steps == [] and isinstance(player, BackwardPlayer)
+    assert "Nothing to step through" in player.html()

@@ -19,7 +19,7 @@ from .graph import (
     draw_dot,
     format_number,
 )
-from .player import BackwardPlayer, Frame, backward_frames, backward_player
+from .player import BackwardPlayer, EdgeStep, Frame, backward_frames, backward_player
 
 __all__ = [
     "COLLAPSE_MODES",
@@ -27,6 +27,7 @@ __all__ = [
     "RANKDIRS",
     "BackwardPlayer",
     "Drawing",
+    "EdgeStep",
     "Frame",
     "VizWarning",
     "backward_frames",

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograd.engine import Value
+from autograd import Value
 
 from .graph import Drawing, draw_dot
 from .player import BackwardPlayer, backward_player
@@ -38,9 +38,9 @@ def example_graph(precision: int = 4) -> Drawing:
 
 
 def example_player() -> BackwardPlayer:
-    """The example's backward pass, step by step, as an HTML player."""
+    """The example's forward and backward pass, step by step, as an HTML player."""
     _, _, c = example_expression()
-    return backward_player(c, title="c = tanh(a*b + a**2): backward, step by step")
+    return backward_player(c, title="c = tanh(a*b + a**2): forward, then backward, step by step")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

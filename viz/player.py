@@ -1,33 +1,40 @@
-"""Watching backward happen: frames of the backward pass, and an HTML player for them.
+"""Watching the forward and backward pass happen: one layout, a table of steps, a page.
 
-:func:`backward_frames` runs the backward pass one node at a time (with
-:func:`autograd.backward_steps`) and draws a frame after each node has passed
-its gradient on: that node highlighted, the gradients filled in so far
-(``grad —`` where none has arrived yet, ``(so far)`` where more will come).
+The graph is laid out once (one SVG); every step is a change of state over
+it, described by a small table of steps in the page that the page's script
+applies (texts, classes, highlights, a label on each edge that passes a
+gradient):
+
+* forward steps, one per computed node in topological order: the node's
+  value appears as it is computed (``c = tanh(-2.0000) = -0.9640``);
+* backward steps, one per computed node in the order backward visits them:
+  the node passes its gradient to each input, and each highlighted edge
+  carries the chain-rule product, e.g.
+  ``∂c/∂a += ∂c/∂n3 · ∂n3/∂a = 0.0707 × (2·a = 4.0000) = 0.2826``, the
+  derivative formula coming from the engine's op table (:attr:`autograd.Edge.formula`).
+
 Stepping runs backward for real, from zero: the leaves' gradients are reset
 first (so a graph you already ran backward on is not counted twice), and
 afterwards every ``.grad`` is what one ``root.backward()`` on fresh leaves
 leaves.
-
-:class:`BackwardPlayer` puts the frames in one self-contained HTML page:
-inline SVG, previous / play / next buttons, a slider and a caption naming
-each step. No network, no CDN, plain JavaScript.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import math
 import os
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from autograd import Value, backward_steps
 
-from ._render import render
-from .graph import (
+from ._core import (
     _CELL_PAD,
     _MONO_ADVANCE,
     _MONO_SIZE,
@@ -36,60 +43,191 @@ from .graph import (
     _Structure,
     _structure_and_view,
     format_number,
+    render,
+    write_atomic,
 )
 
-__all__ = ["BackwardPlayer", "Frame", "backward_frames", "backward_player"]
+__all__ = ["BackwardPlayer", "EdgeStep", "Frame", "backward_frames", "backward_player"]
 
-#: Default limit on the number of frames (non-leaf nodes) ``backward_frames`` draws.
-MAX_FRAMES = 500
-_DETAIL_LINES = 8
+#: Default limit on the number of computed nodes a player steps through (each gives
+#: a forward and a backward step). Page size and build time grow linearly with it.
+MAX_FRAMES = 20_000
+
+#: Graphs of up to this many values get room for the products on their edges in the layout
+#: (edge labels cost Graphviz time); bigger ones get the label drawn over the edge.
+EDGE_LABEL_LIMIT = 300
 
 
-class Frame:
-    """One step of the backward pass, drawn: which node passed its gradient, and the graph.
+@dataclass
+class EdgeStep:
+    """What one edge of a backward step carries: ``parent`` receives ``contribution``.
 
-    ``step`` counts from 1 to ``total``; ``node`` is the Value whose gradient
-    was just passed on; ``caption`` and ``details`` say what happened;
-    ``source`` is the frame's DOT text and :meth:`svg` renders it.
+    ``parent`` is the value's index in topological order; ``local`` is
+    d(node)/d(parent), ``formula`` the same in symbols with the graph's names;
+    ``total`` the parent's gradient after this step, ``complete`` whether every
+    contribution to it has arrived; ``edge`` the SVG id of the drawn edge (or None).
     """
 
-    def __init__(
-        self, step: int, total: int, node: Value, caption: str, details: Sequence[str], source: str
-    ) -> None:
-        self.step = step
-        self.total = total
-        self.node = node
-        self.caption = caption
-        self.details = list(details)
-        self.source = source
-        self._svg: str | None = None
+    parent: int
+    operand: str
+    local: float
+    formula: str
+    contribution: float
+    total: float
+    complete: bool
+    equation: str
+    edge: str | None = None
 
-    def svg(self) -> str:
-        """The frame as SVG text (rendered once, then cached)."""
-        if self._svg is None:
-            self._svg = render(self.source, "svg").decode("utf-8")
-        return self._svg
 
-    def _repr_html_(self) -> str:
-        items = "".join(f"<li>{html.escape(d)}</li>" for d in self.details)
-        return f"<p>{html.escape(self.caption)}</p><ul>{items}</ul>{_inline_svg(self.svg())}"
+@dataclass
+class Frame:
+    """One step of the timeline: a node computed (``phase="forward"``) or passing its gradient.
+
+    ``step`` counts from 1 to ``total`` within its phase; ``node`` is the Value;
+    ``index`` its place in topological order; ``caption`` says what happened;
+    ``grad`` is the gradient it passes on (backward steps); ``edges`` the
+    chain-rule products it sends; ``details`` the same as text lines.
+    """
+
+    step: int
+    total: int
+    phase: str
+    node: Value
+    index: int
+    caption: str
+    value: float
+    grad: float | None = None
+    edges: list[EdgeStep] = field(default_factory=list)
+
+    @property
+    def details(self) -> list[str]:
+        """One equation per edge (backward), or the computation (forward)."""
+        if self.phase == "forward":
+            return [self.caption]
+        return [e.equation for e in self.edges]
+
+    def _repr_markdown_(self) -> str:
+        lines = [f"**{self.phase} step {self.step}/{self.total}:** {self.caption}", ""]
+        lines += [f"- `{line}`" for line in self.details if self.phase == "backward"]
+        return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"<Frame {self.step}/{self.total}: {self.caption}>"
+        return f"<Frame {self.phase} {self.step}/{self.total}: {self.caption}>"
 
 
-def _node_name(structure: _Structure, i: int) -> str:
+def _operand_texts(structure: _Structure, i: int, precision: int) -> tuple[list[str], list[str]]:
+    """The inputs of node ``i`` by name (constants as numbers) and by value."""
+    names, values = [], []
+    for x in structure.order[i].inputs:
+        if type(x) is Value:
+            names.append(structure.display[structure.index[id(x)]])
+            values.append(format_number(x.data, precision))
+        else:
+            text = f"{x:.{max(precision, 1)}g}"
+            names.append(text)
+            values.append(text)
+    return names, values
+
+
+def _apply_op(op: str, xs: list[str]) -> str:
+    if len(xs) == 2 and not op.isalnum():
+        return f"{xs[0]} {op} {xs[1]}"
+    if len(xs) == 1 and not op.isalnum() and len(op) == 1:
+        return f"{op}{xs[0]}"
+    return f"{op}({', '.join(xs)})"
+
+
+def _forward_text(structure: _Structure, i: int, precision: int) -> str:
+    """``c = tanh(n4) = tanh(-2.0000) = -0.9640``: the op on its inputs' names, values, result."""
     v = structure.order[i]
-    name = v.label or structure.names.get(i, "")
-    if v.is_leaf:
-        return name or f"leaf #{i}"
-    return f"{name} ({v.op_name})" if name else v.op_name
+    out = format_number(v.data, precision)
+    name = structure.display[i]
+    if v.dense_parts is not None:
+        return f"{name} = {v.op} over {len(v.dense_parts[1])} inputs = {out}"
+    names, values = _operand_texts(structure, i, precision)
+    symbolic, numeric = _apply_op(v.op, names), _apply_op(v.op, values)
+    if symbolic == numeric:
+        return f"{name} = {numeric} = {out}"
+    return f"{name} = {symbolic} = {numeric} = {out}"
 
 
-def _grad_cell_width(texts: Iterable[str]) -> int:
-    """Points wide enough for the longest text in the monospace font, with padding and border."""
-    longest = max((len(t) for t in texts), default=0)
-    return math.ceil(longest * _MONO_ADVANCE * _MONO_SIZE) + 2 * _CELL_PAD + 2
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace("−", "-"))
+    except ValueError:
+        return False
+    return True
+
+
+def _record(
+    structure: _Structure, grad: float, precision: int, edge_ids: dict[tuple[int, int], str]
+) -> tuple[list[Frame], list[Frame]]:
+    """Run backward step by step from zeroed leaf grads; the forward and backward frames."""
+    order = structure.order
+    index = structure.index
+    names = structure.display
+    fmt = lambda x: format_number(x, precision)
+    computed = [i for i, v in enumerate(order) if not v.is_leaf]
+    total = len(computed)
+    forward = []
+    for step, i in enumerate(computed, 1):
+        caption = _forward_text(structure, i, precision)
+        forward.append(Frame(step, total, "forward", order[i], i, caption, order[i].data))
+
+    for v in order:  # replay one backward pass from zero
+        if v.is_leaf:
+            v.grad = 0.0
+    root_name = names[-1]
+    pending = [len(set(c)) for c in structure.children]  # consumers not yet processed
+    running = [0.0] * len(order)
+    backward = []
+    for step, node in enumerate(backward_steps(structure.root, grad), 1):
+        i = index[id(node)]
+        g = node.grad
+        edges = node.edges
+        subst = {e.operand: names[index[id(e.parent)]] for e in edges}
+        subst["out"] = names[i]
+        parts = node.dense_parts
+        if parts is not None:  # a fused neuron's constant inputs appear as numbers
+            for k, x in enumerate(parts[1], 1):
+                if type(x) is not Value:
+                    subst.setdefault(f"x{k}", f"{x:.{max(precision, 1)}g}")
+        remaining: dict[int, int] = {}
+        for e in edges:
+            j = index[id(e.parent)]
+            remaining[j] = remaining.get(j, 0) + 1
+        for j in remaining:
+            pending[j] -= 1
+        sent = []
+        for e in edges:
+            j = index[id(e.parent)]
+            contribution = e.contribution(g)
+            remaining[j] -= 1
+            running[j] = e.parent.grad if remaining[j] == 0 else running[j] + contribution
+            formula = e.formula(**subst)
+            local = fmt(e.local)
+            factor = local if _is_number(formula) else f"({formula} = {local})"
+            equation = (
+                f"∂{root_name}/∂{names[j]} += ∂{root_name}/∂{names[i]} · ∂{names[i]}/∂{names[j]}"
+                f" = {fmt(g)} × {factor} = {fmt(contribution)}"
+            )
+            complete = pending[j] == 0 and remaining[j] == 0
+            sent.append(
+                EdgeStep(
+                    j,
+                    e.operand,
+                    e.local,
+                    formula,
+                    contribution,
+                    running[j],
+                    complete,
+                    equation,
+                    edge_ids.get((i, j)),
+                )
+            )
+        caption = f"{names[i]} passes ∂{root_name}/∂{names[i]} = {fmt(g)} to its inputs"
+        backward.append(Frame(step, total, "backward", node, i, caption, node.data, g, sent))
+    return forward, backward
 
 
 def backward_frames(
@@ -106,17 +244,38 @@ def backward_frames(
     max_frames: int = MAX_FRAMES,
     legend: bool = True,
 ) -> list[Frame]:
-    """Run ``root.backward(grad)`` one node at a time, from zeroed leaf gradients, drawing a frame
-    after each step.
+    """Run ``root.backward(grad)`` one node at a time, from zeroed leaf gradients; one
+    :class:`Frame` per backward step (root first), with the chain-rule products it sends.
 
-    One frame per non-leaf node, in the order backward visits them (the root
-    first). The drawing options are :func:`viz.draw_dot`'s; node positions stay
-    put from frame to frame. Raises ValueError, before touching any gradient,
-    if there would be more than ``max_frames`` frames.
+    Frames no longer carry a drawing each: :func:`backward_player` draws the
+    graph once and steps through these frames (and the forward pass) over it.
+    Raises ValueError, before touching any gradient, if there would be more
+    than ``max_frames`` steps.
     """
+    structure, view, _ = _setup(
+        root, grad, "backward_frames", rankdir, precision, model, params, color_by, collapse,
+        max_nodes, max_frames, legend,
+    )  # fmt: skip
+    return _record(structure, float(grad), view.precision, {})[1]
+
+
+def _setup(
+    root: object,
+    grad: object,
+    who: str,
+    rankdir: object,
+    precision: object,
+    model: object,
+    params: Iterable[Value] | None,
+    color_by: object,
+    collapse: object,
+    max_nodes: object,
+    max_frames: object,
+    legend: object,
+) -> tuple[_Structure, Any, str | None]:
     structure, view, warning = _structure_and_view(
         root,
-        "backward_frames",
+        who,
         rankdir=rankdir,
         precision=precision,
         model=model,
@@ -129,86 +288,26 @@ def backward_frames(
     max_frames = _check_positive(max_frames, "max_frames")
     if isinstance(grad, bool) or not isinstance(grad, (int, float)):
         raise TypeError(f"grad must be a real number, not {type(grad).__name__}")
-    order = structure.order
-    total = sum(1 for v in order if not v.is_leaf)
+    total = sum(1 for v in structure.order if not v.is_leaf)
     if total > max_frames:
         raise ValueError(
-            f"backward_frames: the graph has {total} steps (non-leaf nodes), more than "
+            f"{who}: the graph has {total} steps (non-leaf nodes), more than "
             f"max_frames={max_frames}; pass a larger max_frames, or draw a smaller graph"
         )
     if warning is not None:
-        warnings.warn(f"backward_frames: {warning}", VizWarning, stacklevel=2)
-
-    for v in order:  # replay one backward pass from zero
-        if v.is_leaf:
-            v.grad = 0.0
-    index = structure.index
-    n = len(order)
-    last = n - 1
-    now: list[float] = [v.grad if v.is_leaf else 0.0 for v in order]
-    now[last] = float(grad)
-    reached: list[bool] = [False] * n
-    reached[last] = True
-    done_children = [0] * n
-    states: list[tuple[int, list[float | None], set[int], str, list[str]]] = []
-    for step, node in enumerate(backward_steps(root, grad), 1):
-        i = index[id(node)]
-        g = node.grad
-        details = _details(structure, node, g, view.precision)
-        for p in node.parents:
-            j = index[id(p)]
-            reached[j] = True
-            done_children[j] += 1
-            now[j] = p.grad
-        now[i] = g
-        shown: list[float | None] = [now[j] if reached[j] else None for j in range(n)]
-        partial = {
-            j for j in range(n) if reached[j] and done_children[j] < len(structure.children[j])
-        }
-        name = _node_name(structure, i)
-        caption = (
-            f"step {step}/{total}: {name} passes {format_number(g, view.precision)} to its inputs"
-        )
-        states.append((i, shown, partial, caption, details))
-
-    # Every grad cell is as wide as its longest text in any frame: nodes do not move.
-    texts: list[list[str]] = [["grad —"] for _ in range(n)]
-    for _, shown, partial, _, _ in states:
-        for j in range(n):
-            g = shown[j]
-            if g is not None:
-                text = f"grad {format_number(g, view.precision)}"
-                texts[j].append(text + " (so far)" if j in partial else text)
-    view.grad_widths = [_grad_cell_width(t) for t in texts]
-    frames = []
-    for step, (i, shown, partial, caption, details) in enumerate(states, 1):
-        view.current = i
-        view.grads = shown
-        view.partial = partial
-        view.prefix = f"s{step}_"
-        frames.append(Frame(step, total, order[i], caption, details, structure.dot(view)))
-    return frames
+        warnings.warn(f"{who}: {warning}", VizWarning, stacklevel=3)
+    return structure, view, warning
 
 
-def _details(structure: _Structure, node: Value, g: float, precision: int) -> list[str]:
-    """One line per edge: what the operand received, incoming grad times local derivative."""
-    fmt = lambda x: format_number(x, precision)
-    lines = []
-    edges = node.edges
-    for e in edges[:_DETAIL_LINES]:
-        p, local = e.parent, e.local
-        name = _node_name(structure, structure.index[id(p)])
-        contribution = e.contribution(g)
-        lines.append(
-            f"{name}: grad += {fmt(g)} × {fmt(local)} (local derivative) = {fmt(contribution)}"
-            f", now {fmt(p.grad)}"
-        )
-    if len(edges) > _DETAIL_LINES:
-        lines.append(f"… and {len(edges) - _DETAIL_LINES} more operands")
-    return lines
+def _product(grad: str, edge: dict[str, Any]) -> str:
+    """What an edge carries, as its label shows it: ``0.0707 × 4.0000 = 0.2826``."""
+    return f"{grad} × {edge['local']} = {edge['contribution']}"
 
 
-# ------------------------------------------------------------------------ player
+def _cell_width(texts: Iterable[str]) -> int:
+    """Points wide enough for the longest text in the monospace font, with padding and border."""
+    longest = max((len(t) for t in texts), default=0)
+    return math.ceil(longest * _MONO_ADVANCE * _MONO_SIZE) + 2 * _CELL_PAD + 2
 
 
 def _inline_svg(svg: str) -> str:
@@ -222,28 +321,47 @@ def _asset(name: str) -> str:
 
 
 class BackwardPlayer:
-    """A self-contained HTML page that plays :func:`backward_frames` step by step.
+    """A self-contained HTML page stepping through the forward, then the backward pass.
 
-    Shows inline in Jupyter (``_repr_html_``); :meth:`html` gives the page and
-    :meth:`save` writes it. Everything (SVG, CSS, JavaScript) is inline.
+    Made by :func:`backward_player`. One SVG of the graph and a JSON table of
+    steps (``steps``); the page's script applies a step to the SVG.
+    ``frames`` are the backward steps as :class:`Frame` objects. Shows
+    inline in Jupyter (HTML, with a PNG of the final state for saved,
+    untrusted notebooks); :meth:`html` gives the page and :meth:`save` writes it.
     """
 
     def __init__(
-        self, frames: Sequence[Frame], *, title: str = "Backward pass", interval_ms: int = 1200
+        self,
+        svg: str,
+        table: dict[str, Any],
+        *,
+        final_dot: str = "",
+        frames: Iterable[Frame] = (),
+        title: str = "Forward and backward pass",
+        interval_ms: int = 1200,
     ) -> None:
-        frames = list(frames)
-        for f in frames:
-            if not isinstance(f, Frame):
-                raise TypeError(f"frames must be Frame objects, not {type(f).__name__}")
         if not isinstance(title, str):
             raise TypeError(f"title must be a str, not {type(title).__name__}")
-        self.frames = frames
+        if not isinstance(svg, str) or not isinstance(table, dict):
+            raise TypeError("BackwardPlayer needs the SVG text and the step table")
+        self.svg = svg
+        self.table = table
+        self.final_dot = final_dot
+        self.frames: list[Frame] = list(frames)
         self.title = title
         self.interval_ms = _check_positive(interval_ms, "interval_ms")
+        self._png: bytes | None = None
+
+    @property
+    def steps(self) -> list[dict[str, Any]]:
+        """The step table: forward steps, then backward steps (see :class:`Frame`)."""
+        return self.table["steps"]  # type: ignore[no-any-return]
 
     def fragment(self) -> str:
-        """The player as an HTML fragment (style, markup and script), for embedding."""
-        n = len(self.frames)
+        """The player as an HTML fragment (style, markup, data and script), for embedding."""
+        n = len(self.steps)
+        data = json.dumps(self.table, ensure_ascii=False, separators=(",", ":"))
+        data = data.replace("</", "<\\/")
         parts = [
             f"<style>{_asset('player.css')}</style>",
             f'<div class="gw-player" tabindex="0" data-interval="{self.interval_ms}" '
@@ -251,35 +369,33 @@ class BackwardPlayer:
             f'<div class="gw-title">{html.escape(self.title)}</div>',
         ]
         if not n:
-            parts.append(
-                '<p class="gw-caption">No backward steps to show: the root is a leaf.</p></div>'
-            )
+            parts.append('<p class="gw-caption">Nothing to step through: the root is a leaf.</p>')
+            parts.append(f'<div class="gw-view">{_inline_svg(self.svg)}</div></div>')
             return "\n".join(parts)
-        first = self.frames[0].caption
         parts += [
             '<div class="gw-controls">',
-            '<button type="button" class="gw-prev" title="previous step (←)" disabled>'
-            "◀ prev</button>",
+            '<button type="button" class="gw-prev" title="previous step (←)">◀ prev</button>',
             '<button type="button" class="gw-play" title="play / pause (space)">▶ play</button>',
-            '<button type="button" class="gw-next" title="next step (→)"'
-            f"{' disabled' if n == 1 else ''}>next ▶</button>",
+            '<button type="button" class="gw-next" title="next step (→)">next ▶</button>',
             f'<input type="range" class="gw-slider" min="0" max="{n - 1}" value="0" step="1" '
             'aria-label="step">',
+            '<span class="gw-phase" data-phase="forward">forward</span>',
             f'<span class="gw-counter">1 / {n}</span>',
+            '<span class="gw-zoom">'
+            '<button type="button" class="gw-zoom-out" title="zoom out (wheel)">−</button>'
+            '<button type="button" class="gw-zoom-in" title="zoom in (wheel)">+</button>'
+            '<button type="button" class="gw-fit" title="fit the graph in view">fit</button>'
+            '<button type="button" class="gw-actual" title="actual size">1:1</button>'
+            "</span>",
             "</div>",
-            f'<p class="gw-caption" aria-live="polite">{html.escape(first)}</p>',
-            '<div class="gw-frames">',
+            '<p class="gw-caption" aria-live="polite"></p>',
+            '<ul class="gw-details"></ul>',
+            f'<div class="gw-view">{_inline_svg(self.svg)}</div>',
+            _LEGEND,
+            f'<script type="application/json" class="gw-data">{data}</script>',
+            "</div>",
+            f"<script>{_asset('player.js')}</script>",
         ]
-        for k, frame in enumerate(self.frames):
-            hidden = "" if k == 0 else " hidden"
-            details = "".join(f"<li>{html.escape(d)}</li>" for d in frame.details)
-            parts.append(
-                f'<figure class="gw-frame" data-step="{frame.step}" '
-                f'data-caption="{html.escape(frame.caption, quote=True)}"{hidden}>'
-                f'<ul class="gw-details">{details}</ul>'
-                f'<div class="gw-svg">{_inline_svg(frame.svg())}</div></figure>'
-            )
-        parts += ["</div>", "</div>", f"<script>{_asset('player.js')}</script>"]
         return "\n".join(parts)
 
     def html(self) -> str:
@@ -291,32 +407,189 @@ class BackwardPlayer:
         )
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the page to ``path`` (an ``.html`` file); returns the path."""
+        """Write the page to ``path`` (an ``.html`` file, written whole or not at all)."""
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a str or path, not {type(path).__name__}")
-        target = Path(path)
-        target.write_text(self.html(), encoding="utf-8")
-        return target
+        return write_atomic(path, self.html())
+
+    def png(self) -> bytes:
+        """The final state (after backward) as PNG, saying to run the cell to step through."""
+        if self._png is None:
+            self._png = render(self.final_dot, "png")
+        return self._png
 
     def _repr_html_(self) -> str:
         return self.fragment()
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        bundle: dict[str, Any] = {"text/html": self.fragment(), "text/plain": repr(self)}
+        if self.final_dot:
+            bundle["image/png"] = self.png()
+        return bundle
+
     def __repr__(self) -> str:
-        return f"<BackwardPlayer: {len(self.frames)} frames>"
+        return f"<BackwardPlayer: {len(self.steps)} steps (forward and backward)>"
+
+
+_LEGEND = (
+    '<div class="gw-legend">'
+    '<span><i class="gw-key gw-key-current"></i>current node</span>'
+    '<span><i class="gw-key gw-key-forward"></i>edge feeding the value being computed</span>'
+    '<span><i class="gw-key gw-key-passing"></i>edge passing a gradient (label: upstream × local'
+    " = contribution)</span>"
+    '<span><i class="gw-key gw-key-pending"></i>faded: value not computed yet</span>'
+    "<span><code>data —</code> / <code>grad —</code>: not computed yet</span>"
+    "<span><code>(so far)</code>: more contributions to this gradient will come</span>"
+    "</div>"
+)
+
+
+def _edge_ids(structure: _Structure, collapse: str) -> dict[tuple[int, int], str]:
+    """``(consumer, parent) -> SVG edge id`` for the edges drawn."""
+    edges, _ = structure.edges(collapse)
+    out: dict[tuple[int, int], str] = {}
+    for n, (_, _, consumer, parent) in enumerate(edges):
+        if parent is not None:
+            out.setdefault((consumer, parent), f"e{n}")
+    return out
+
+
+def _table(
+    structure: _Structure,
+    forward: list[Frame],
+    backward: list[Frame],
+    view: Any,
+    edge_ids: dict[tuple[int, int], str],
+) -> dict[str, Any]:
+    """The page's data: per value its SVG ids and starting texts, then the steps."""
+    fmt = lambda x: format_number(x, view.precision)
+    order = structure.order
+    collapse = view.collapse
+    nodes = []
+    for i, v in enumerate(order):
+        nodes.append(
+            {
+                "ids": structure.drawn_ids(i, collapse),
+                "op": f"o{i}" if not v.is_leaf and structure.box_of(i, collapse) is None else None,
+                "name": structure.display[i],
+                "box": structure.box_of(i, collapse),
+                "data": fmt(v.data) if v.is_leaf else None,
+            }
+        )
+    into: dict[int, list[str]] = {}
+    for (consumer, _), eid in edge_ids.items():
+        into.setdefault(consumer, []).append(eid)
+    steps: list[dict[str, Any]] = []
+    for f in forward:
+        steps.append(
+            {
+                "phase": "forward",
+                "step": f.step,
+                "total": f.total,
+                "node": f.index,
+                "value": fmt(f.value),
+                "caption": f.caption,
+                "edges": into.get(f.index, []),
+            }
+        )
+    for f in backward:
+        assert f.grad is not None
+        steps.append(
+            {
+                "phase": "backward",
+                "step": f.step,
+                "total": f.total,
+                "node": f.index,
+                "grad": fmt(f.grad),
+                "g": repr(f.grad),
+                "caption": f.caption,
+                "edges": [
+                    {
+                        "parent": e.parent,
+                        "operand": e.operand,
+                        "local": fmt(e.local),
+                        "formula": e.formula,
+                        "contribution": fmt(e.contribution),
+                        "total": fmt(e.total),
+                        "complete": e.complete,
+                        "equation": e.equation,
+                        "edge": e.edge,
+                    }
+                    for e in f.edges
+                ],
+            }
+        )
+    return {"root": len(order) - 1, "nodes": nodes, "steps": steps}
 
 
 def backward_player(
     root: Value,
     grad: float = 1.0,
     *,
-    title: str = "Backward pass",
+    title: str = "Forward and backward pass",
     interval_ms: int = 1200,
-    **options: object,
+    **options: Any,
 ) -> BackwardPlayer:
-    """Step through ``root.backward(grad)`` in an HTML player (see :func:`backward_frames`).
+    """Step through the forward pass, then ``root.backward(grad)``, over one drawing of the graph.
 
-    ``options`` are :func:`backward_frames`'s drawing options (precision,
-    model, collapse, ...). Like ``backward()``, it fills every ``.grad``.
+    ``options`` are :func:`backward_frames`'s (precision, model, collapse,
+    max_frames...). Like ``backward()``, it fills every ``.grad``.
     """
-    frames = backward_frames(root, grad, **options)  # type: ignore[arg-type]
-    return BackwardPlayer(frames, title=title, interval_ms=interval_ms)
+    allowed = {"rankdir", "precision", "model", "params", "color_by", "collapse", "max_nodes"}
+    allowed |= {"max_frames", "legend"}
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise TypeError(f"backward_player got unexpected options: {', '.join(unknown)}")
+    get = options.get
+    structure, view, _ = _setup(
+        root, grad, "backward_player", get("rankdir", "LR"), get("precision", 4),
+        get("model"), get("params"), get("color_by", "role"), get("collapse", "auto"),
+        get("max_nodes", 300), get("max_frames", MAX_FRAMES), get("legend", True),
+    )  # fmt: skip
+    edge_ids = _edge_ids(structure, view.collapse)
+    forward, backward = _record(structure, float(grad), view.precision, edge_ids)
+    table = _table(structure, forward, backward, view, edge_ids)
+    n = len(structure.order)
+    # Each text cell is as wide as its longest text in any step: nodes never move.
+    data_texts: list[list[str]] = [["data —"] for _ in range(n)]
+    grad_texts: list[list[str]] = [["grad —"] for _ in range(n)]
+    for i, v in enumerate(structure.order):
+        data_texts[i].append(f"data {format_number(v.data, view.precision)}")
+    for s in table["steps"]:
+        if s["phase"] == "backward":
+            grad_texts[s["node"]].append(f"grad {s['grad']}")
+            for e in s["edges"]:
+                so_far = "" if e["complete"] else " (so far)"
+                grad_texts[e["parent"]].append(f"grad {e['total']}{so_far}")
+    view.data_widths = [_cell_width(t) for t in data_texts]
+    view.grad_widths = [_cell_width(t) for t in grad_texts]
+    view.datas = [v.data if v.is_leaf else None for v in structure.order]
+    view.grads = [None] * n
+    view.prefix = ""
+    if n <= EDGE_LABEL_LIMIT:  # room for each product on its edge, reserved by the layout
+        view.edge_labels = {
+            e["edge"]: _product(s["grad"], e)
+            for s in table["steps"]
+            if s["phase"] == "backward"
+            for e in s["edges"]
+            if e["edge"]
+        }
+    svg = render(structure.dot(view), "svg").decode("utf-8")
+    # The final state, for the PNG a saved notebook shows.
+    view.datas = None
+    view.grads = [v.grad for v in structure.order]
+    view.notes = [
+        *view.notes,
+        "Final state after backward: run the cell to step through the forward and backward pass.",
+    ]
+    view.edge_labels = None
+    view.data_widths = view.grad_widths = None  # no texts to change: cells fit their text
+    final_dot = structure.dot(view)
+    return BackwardPlayer(
+        svg,
+        table,
+        final_dot=final_dot,
+        frames=backward,
+        title=title,
+        interval_ms=interval_ms,
+    )
