@@ -543,7 +543,8 @@ class LiveView:
     does it); it redraws when, with one more drawing, drawing would still
     have taken at most ``budget`` of the time since the first update (default
     0.2: at most ~20% of the run, so the first picture comes after a second
-    or so), and always on the final update (``last=True``) and on :meth:`close`.
+    or so; ``budget=1`` draws at every update), and always on the final
+    update (``last=True``) and on :meth:`close`.
     ``record=True`` also keeps a :class:`LiveRecorder` (``view.recording``)
     for a replay page. Outside a Jupyter kernel it draws nothing and prints a
     plain line of progress about ``lines`` times per run instead; ``sink``
@@ -601,7 +602,11 @@ class LiveView:
         now = time.perf_counter()
         if self._t0 is None:
             self._t0 = now
-        if last or self.seconds + self._cost <= self.budget * (now - self._t0):
+        if (
+            last
+            or self.budget >= 1.0
+            or self.seconds + self._cost <= self.budget * (now - self._t0)
+        ):
             self._draw(step, loss, info)
 
     def _draw(self, step: int, loss: float, info: dict[str, Any]) -> None:
