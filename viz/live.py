@@ -377,23 +377,20 @@ class _Painter:
         (self.acc_line,) = self.acc_ax.plot([], [], color="#2a9d8f", lw=1, label="accuracy")
         self.acc_ax.set_ylim(0, 1.05)
         self.acc_ax.set_ylabel("accuracy", color="#2a9d8f")
-        ax.set_title("Loss over steps, and batch accuracy", fontsize=11)
+        ax.set_title("Loss of each batch (black) and its accuracy (green, right)", fontsize=11)
         ax.set_xlabel("step")
-        ax.legend(handles=[self.loss_line, self.acc_line], loc="center right", fontsize=9)
         # decision boundary
         ax = fig.add_subplot(2, 2, 2)
         self.image = None
         if r.kind != "none":
             x0, x1, y0, y1 = r.box
             blank = [[0] * r.grid for _ in range(r.grid)]
-            if r.kind == "class" or (
-                r.labels and any(t not in (1, -1, 1.0, -1.0) for t in r.labels)
-            ):
+            if r.kind == "class":
                 cmap, lo, hi, alpha = ListedColormap(_CLASS), 0, len(_CLASS) - 1, 0.35
                 cols: Any = [_CLASS[int(t) % len(_CLASS)] for t in r.labels] or "k"
                 what = "Decision boundary over the data (colour: predicted class)"
             else:
-                cmap, lo, hi, alpha = "RdBu", -9, 9, 0.55
+                cmap, lo, hi, alpha = "RdBu", -16, 16, 0.7
                 cols = [_POS if t > 0 else _NEG for t in r.labels] or "k"
                 what = "Decision boundary over the data (blue: output > 0, red: < 0)"
             self.image = ax.imshow(
@@ -542,8 +539,8 @@ class LiveView:
     ``update(step, loss, **info)`` after each step (``fit(..., live=True)``
     does it); it redraws when, with one more drawing, drawing would still
     have taken at most ``budget`` of the time since the first update (default
-    0.2: at most ~20% of the run, so the first picture comes after a second
-    or so; ``budget=1`` draws at every update), and always on the final
+    0.12: at most ~12% of the run, so the first picture comes after a few
+    seconds; ``budget=1`` draws at every update), and always on the final
     update (``last=True``) and on :meth:`close`.
     ``record=True`` also keeps a :class:`LiveRecorder` (``view.recording``)
     for a replay page. Outside a Jupyter kernel it draws nothing and prints a
@@ -558,8 +555,8 @@ class LiveView:
         X: Sequence[Any] | None = None,
         y: Sequence[Any] | None = None,
         *,
-        budget: float = 0.2,
-        grid: int = 25,
+        budget: float = 0.12,
+        grid: int = 20,
         record: bool = False,
         total_steps: int | None = None,
         lines: int = 10,
