@@ -89,7 +89,7 @@
 
   // ---------------------------------------------------------------- decision boundary
   const bSvg = panel(D.kind === "class" ? "Decision boundary over the data (predicted class)" : "Decision boundary over the data",
-    D.kind === "class" ? CLASS.slice(0, 4).map(function (c, i) { return swatch(c, "class " + i); }).join("") + " background: predicted class, dots: samples"
+    D.kind === "none" ? "" : D.kind === "class" ? CLASS.slice(0, 4).map(function (c, i) { return swatch(c, "class " + i); }).join("") + " background: predicted class, dots: samples"
       : swatch(POS, "output &gt; 0 (label +1)") + swatch(NEG, "output &lt; 0 (label −1)") + " background: the model's output over the plane (stronger = larger |output|), dots: samples by label");
   let cells = [];
   if (D.kind !== "none" && D.box.length === 4) {

@@ -539,7 +539,7 @@ class LiveView:
     ``update(step, loss, **info)`` after each step (``fit(..., live=True)``
     does it); it redraws when, with one more drawing, drawing would still
     have taken at most ``budget`` of the time since the first update (default
-    0.12: at most ~12% of the run, so the first picture comes after a few
+    0.1: at most ~10% of the run, so the first picture comes after a few
     seconds; ``budget=1`` draws at every update), and always on the final
     update (``last=True``) and on :meth:`close`.
     ``record=True`` also keeps a :class:`LiveRecorder` (``view.recording``)
@@ -555,7 +555,7 @@ class LiveView:
         X: Sequence[Any] | None = None,
         y: Sequence[Any] | None = None,
         *,
-        budget: float = 0.12,
+        budget: float = 0.1,
         grid: int = 20,
         record: bool = False,
         total_steps: int | None = None,
