@@ -10,6 +10,7 @@ iteration does one ``backward`` and one optimizer step.
 
 from __future__ import annotations
 
+import math
 import numbers
 import random
 import time
@@ -27,7 +28,17 @@ from .functional import (
     one_hot,
 )
 
-__all__ = ["LOSSES", "History", "accuracy", "batches", "evaluate", "fit", "predict"]
+__all__ = [
+    "LOSSES",
+    "History",
+    "LiveFactory",
+    "accuracy",
+    "batches",
+    "evaluate",
+    "fit",
+    "predict",
+    "register_live_view",
+]
 
 LossFn = Callable[[list[Any], list[Any]], Value]
 
@@ -91,6 +102,114 @@ def _check_data(X: object, y: object, who: str) -> tuple[Sequence[Any], Sequence
     if len(X) == 0:  # type: ignore[arg-type]
         raise ValueError(f"{who}: no samples")
     return X, y  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------ checking all the data up front
+
+
+def _is_int(t: object) -> bool:
+    return isinstance(t, numbers.Integral) and not isinstance(t, bool)
+
+
+def _is_real(t: object) -> bool:
+    return isinstance(t, numbers.Real) and not isinstance(t, bool)
+
+
+def _check_samples(X: Sequence[Any], width: int | None, who: str) -> None:
+    """Every sample a list of ``width`` finite reals (or Values); else name the first bad one."""
+    if width is None:
+        first = X[0]
+        width = len(first) if isinstance(first, Sequence) and not isinstance(first, str) else None
+    for i, x in enumerate(X):
+        if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+            raise TypeError(f"{who}[{i}] must be a list of numbers, not {type(x).__name__}")
+        if width is not None and len(x) != width:
+            raise ValueError(f"{who}[{i}] has {len(x)} values but the model expects {width} inputs")
+        for j, v in enumerate(x):
+            if type(v) is float:
+                if v - v != 0.0:  # nan or ±inf
+                    raise ValueError(
+                        f"{who}[{i}][{j}] is {v!r}: inputs must be finite "
+                        "(nan or inf would turn every weight into nan)"
+                    )
+            elif type(v) is Value:
+                if not math.isfinite(v.data):
+                    raise ValueError(f"{who}[{i}][{j}] is a Value holding {v.data!r}: not finite")
+            elif not _is_real(v):
+                raise TypeError(
+                    f"{who}[{i}][{j}] must be a real number, not {type(v).__name__} ({v!r:.40})"
+                )
+            elif not math.isfinite(v):
+                raise ValueError(f"{who}[{i}][{j}] is {v!r}: inputs must be finite")
+
+
+def _out_size(model: Any, x: Any) -> int | None:
+    """How many outputs ``model`` gives: from ``sizes``/``nout``, else one probe under no_grad."""
+    sizes = getattr(model, "sizes", None)
+    if isinstance(sizes, list) and sizes and _is_int(sizes[-1]):
+        return int(sizes[-1])
+    nout = getattr(model, "nout", None)
+    if _is_int(nout):
+        return int(nout)  # type: ignore[arg-type]
+    with no_grad():
+        out = model(x)
+    return len(out) if isinstance(out, list) else 1
+
+
+def _class_index(t: object, n: int, where: str) -> None:
+    if not _is_int(t):
+        raise TypeError(
+            f"{where} = {t!r} must be an int class index (0..{n - 1}), not {type(t).__name__}"
+        )
+    if not 0 <= t < n:  # type: ignore[operator]
+        raise ValueError(f"{where} = {t} is out of range for {n} classes (0..{n - 1})")
+
+
+def _real_target(t: object, where: str) -> float:
+    if not _is_real(t):
+        raise TypeError(f"{where} = {t!r:.40} must be a real number, not {type(t).__name__}")
+    f = float(t)  # type: ignore[arg-type]
+    if not math.isfinite(f):
+        raise ValueError(f"{where} is {f!r}: targets must be finite")
+    return f
+
+
+def _check_targets(y: Sequence[Any], loss: str | LossFn, n_out: int | None, who: str) -> None:
+    """Each target suits the named loss and the model's outputs (a callable's: unchecked)."""
+    if not isinstance(loss, str):
+        return
+    for i, t in enumerate(y):
+        where = f"{who}[{i}]"
+        if loss == "cross_entropy":
+            _class_index(t, n_out or 1, where)
+        elif loss == "hinge":
+            if _real_target(t, where) not in (-1.0, 1.0):
+                raise ValueError(f"{where} = {t!r}: hinge labels must be -1 or 1")
+        elif loss == "mse" and n_out is not None and n_out > 1 and _is_int(t):
+            _class_index(t, n_out, where)  # read as a one-hot class vector
+        elif isinstance(t, Sequence) and not isinstance(t, (str, bytes)):
+            if n_out is not None and len(t) != n_out:
+                raise ValueError(f"{where} has {len(t)} values but the model has {n_out} outputs")
+            for j, v in enumerate(t):
+                _real_target(v, f"{where}[{j}]")
+        else:
+            if n_out is not None and n_out > 1:
+                raise ValueError(
+                    f"{where} = {t!r:.40} is one number but the model has {n_out} outputs"
+                )
+            f = _real_target(t, where)
+            if loss == "binary_cross_entropy" and not 0.0 <= f <= 1.0:
+                raise ValueError(f"{where} = {t!r}: binary_cross_entropy targets lie in [0, 1]")
+
+
+def _check_all(
+    model: Any, X: Sequence[Any], y: Sequence[Any], loss: str | LossFn, who: str
+) -> None:
+    """All of ``X`` and ``y`` checked before training starts (positions named in the error)."""
+    nin = getattr(model, "nin", None)
+    _check_samples(X, int(nin) if _is_int(nin) else None, f"{who} X")
+    n_out = _out_size(model, X[0]) if isinstance(loss, str) else None
+    _check_targets(y, loss, n_out, f"{who} y")
 
 
 def _mse(outputs: list[Any], targets: list[Any]) -> Value:
@@ -214,6 +333,55 @@ class History:
         }
 
 
+# ------------------------------------------------------------------ live views
+
+#: ``factory(model=..., X=..., y=..., loss=..., total_steps=...)`` -> an object with ``update``.
+LiveFactory = Callable[..., Any]
+
+_live_factory: LiveFactory | None = None
+
+
+def register_live_view(factory: LiveFactory | None) -> LiveFactory | None:
+    """Set what ``fit(..., live=True)`` shows; return the factory registered before.
+
+    The library draws nothing itself: a drawing package registers a factory at
+    import (``import viz`` does). The factory is called once per run with the
+    keywords ``model``, ``X``, ``y``, ``loss`` and ``total_steps`` and returns
+    an object with ``update(step, loss, **info)`` (and optionally ``close()``).
+    Pass None to unregister.
+    """
+    global _live_factory
+    if factory is not None and not callable(factory):
+        raise TypeError(f"factory must be callable or None, not {type(factory).__name__}")
+    before, _live_factory = _live_factory, factory
+    return before
+
+
+class _TextProgress:
+    """``live=True`` with no view registered: one plain line every ``every`` steps."""
+
+    def __init__(self, every: int) -> None:
+        self.every = every
+
+    def update(self, step: int, loss: float, **info: Any) -> None:
+        if step % self.every == 0 or info.get("last"):
+            acc = info.get("accuracy")
+            tail = f"  accuracy {acc:.3f}" if acc is not None else ""
+            print(f"step {step:6d}  epoch {info.get('epoch', 0) + 1:4d}  loss {loss:.6g}{tail}")
+
+
+def _live_target(
+    live: Any, every: int | None, total: int, model: Any, X: Any, y: Any, loss: Any
+) -> Any:
+    if live is None or live is False:
+        return None
+    if live is True:
+        if _live_factory is None:
+            return _TextProgress(every or max(1, total // 10))
+        return _live_factory(model=model, X=X, y=y, loss=loss, total_steps=total)
+    return live  # fit checked that it has update()
+
+
 def _progress_bar(total: int, enabled: bool) -> Any:
     """A tqdm bar if asked for and tqdm is installed, else None (tqdm is an optional extra)."""
     if not enabled:
@@ -238,6 +406,8 @@ def fit(
     validation: tuple[Sequence[Sequence[float]], Sequence[Any]] | None = None,
     progress: bool = False,
     callback: Callable[[int, History], None] | None = None,
+    live: Any = False,
+    live_every: int | None = None,
 ) -> History:
     """Train ``model`` on minibatches for ``epochs`` epochs; return a :class:`History`.
 
@@ -246,9 +416,32 @@ def fit(
     ``validation=(X_val, y_val)`` is evaluated after each epoch. ``progress``
     shows a tqdm bar when tqdm is installed (silently none otherwise).
     ``callback(epoch, history)`` runs after each epoch.
+
+    All the data is checked before the first step, so a bad sample or target
+    raises with its position (``fit X[3][1]``, ``fit validation y[7]``) while
+    the parameters are still untouched: every sample must be a list of
+    ``model.nin`` finite real numbers (nan and inf are an error, not a
+    warning: one of them turns every weight into nan), and for a named loss
+    each target must suit it (an int class index in range for
+    ``cross_entropy``; ±1 for ``hinge``; finite numbers, or lists as long as
+    the output, otherwise). Targets of a callable loss are not checked.
+
+    ``live`` watches training: an object with ``update(step, loss, **info)``
+    (and optionally ``close()``, called at the end) gets the step number
+    (counted from 0), the batch loss and the keywords ``epoch``,
+    ``accuracy`` (of that batch, before its update), ``model``, ``X``, ``y``,
+    ``root`` (the loss Value, its gradients on the parameters) and ``last``
+    (True on the final step); it is called after the optimizer step, every
+    ``live_every`` steps (default: every step) and on the last one.
+    ``live=True`` uses the view registered with :func:`register_live_view`
+    (``import viz`` registers one that redraws a Jupyter output in place); with
+    none registered it prints a plain line of progress to stdout, about ten
+    per run (or one every ``live_every`` steps).
     """
     X, y = _check_data(X, y, "fit")
     fn = _loss_fn(loss)
+    if live_every is not None:
+        live_every = _int(live_every, "live_every", 1)
     epochs = _int(epochs, "epochs", 0)
     batch_size = _int(batch_size, "batch_size", 1)
     if optimizer is None:
@@ -265,12 +458,27 @@ def fit(
         _check_data(validation[0], validation[1], "fit validation")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+    if (
+        live is not None
+        and not isinstance(live, bool)
+        and not callable(getattr(live, "update", None))
+    ):
+        raise TypeError(
+            f"live must be True, False or an object with update(step, loss, **info), "
+            f"not {type(live).__name__}"
+        )
+    _check_all(model, X, y, loss, "fit")
+    if validation is not None:
+        _check_all(model, validation[0], validation[1], loss, "fit validation")
     threshold = _threshold(loss)
     rng = random.Random(seed)
     n = len(X)
     per_epoch = len(batches(n, batch_size, shuffle=False))
+    total_steps = epochs * per_epoch
     history = History()
-    bar = _progress_bar(epochs * per_epoch, progress)
+    watch = _live_target(live, live_every, total_steps, model, X, y, loss)
+    every = live_every or 1
+    bar = _progress_bar(total_steps, progress)
     try:
         for epoch in range(epochs):
             start = time.perf_counter()
@@ -288,9 +496,23 @@ def fit(
                     optimizer.step()
                 total += value.data * len(idx)
                 seen += len(idx)
-                correct += sum(_correct(o, t, threshold) for o, t in zip(outs, yb))
-                del outs, value
+                right = sum(_correct(o, t, threshold) for o, t in zip(outs, yb))
+                correct += right
+                step = history.iterations
                 history.iterations += 1
+                if watch is not None and (step % every == 0 or step == total_steps - 1):
+                    watch.update(
+                        step,
+                        value.data,
+                        epoch=epoch,
+                        accuracy=right / len(idx),
+                        model=model,
+                        X=X,
+                        y=y,
+                        root=value,
+                        last=step == total_steps - 1,
+                    )
+                del outs, value
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(epoch=epoch + 1, loss=f"{total / seen:.4f}", refresh=False)
@@ -306,4 +528,7 @@ def fit(
     finally:
         if bar is not None:
             bar.close()
+        close = getattr(watch, "close", None)
+        if callable(close):
+            close()
     return history

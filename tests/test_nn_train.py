@@ -265,3 +265,156 @@ def test_custom_loss_callable() -> None:
 
     fit(model, X, y, loss=loss, epochs=1, batch_size=4)
     assert calls == [4, 4, 1]
+
+
+# --------------------------------------------------------------------- all data checked first
+
+
+def _bad_at_the_end(n: int = 20) -> tuple[list[list[float]], list[int]]:
+    X, y = blobs(n, seed=12)
+    return X, y
+
+
+@pytest.mark.parametrize(
+    ("edit", "loss", "exc", "match"),
+    [
+        (lambda X, y: y.__setitem__(17, 5), "cross_entropy", ValueError, r"fit y\[17\] = 5 .*3 cl"),
+        (lambda X, y: y.__setitem__(17, 1.0), "cross_entropy", TypeError, r"fit y\[17\] = 1.0"),
+        (lambda X, y: y.__setitem__(17, True), "cross_entropy", TypeError, r"fit y\[17\] = True"),
+        (lambda X, y: X.__setitem__(17, [0.5]), "cross_entropy", ValueError, r"X\[17\] has 1 "),
+        (lambda X, y: X[17].__setitem__(1, "2.5"), "cross_entropy", TypeError, r"X\[17\]\[1\]"),
+        (
+            lambda X, y: X[17].__setitem__(0, math.nan),
+            "cross_entropy",
+            ValueError,
+            r"17\]\[0\] is nan",
+        ),
+        (lambda X, y: X[17].__setitem__(1, -math.inf), "mse", ValueError, r"17\]\[1\] is -inf"),
+        (lambda X, y: y.__setitem__(17, 2.0), "mse", ValueError, r"y\[17\] = 2.0 is one number"),
+    ],
+)
+def test_fit_checks_all_data_before_the_first_step(
+    edit: Callable[..., Any], loss: str, exc: type[Exception], match: str
+) -> None:
+    X, y = _bad_at_the_end()
+    edit(X, y)
+    model = MLP(2, [4, 3], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(exc, match=match):
+        fit(model, X, y, loss=loss, optimizer=SGD(model, lr=0.5), epochs=2, batch_size=1, seed=0)
+    assert [p.data for p in model.parameters()] == before  # bit-identical: no step was taken
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+@pytest.mark.parametrize(
+    ("bad", "exc", "match"),
+    [(7, ValueError, r"validation y\[2\] = 7"), ("a", TypeError, r"validation y\[2\] = 'a'")],
+)
+def test_fit_checks_validation_targets_before_training(
+    bad: object, exc: type[Exception], match: str
+) -> None:
+    X, y = blobs(12, seed=1)
+    Xv, yv = blobs(6, seed=2)
+    yv[2] = bad  # type: ignore[call-overload]
+    model = MLP(2, [4, 3], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(exc, match=match):
+        fit(model, X, y, optimizer=SGD(model, lr=0.5), epochs=1, batch_size=4, validation=(Xv, yv))
+    assert [p.data for p in model.parameters()] == before
+
+
+def test_fit_checks_hinge_labels_before_training() -> None:
+    X, y3 = blobs(20, seed=6)
+    y: list[Any] = [1 if c == 0 else -1 for c in y3]
+    y[15] = 0
+    model = MLP(2, [4, 1], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"fit y\[15\] = 0: hinge labels must be -1 or 1"):
+        fit(model, X, y, loss="hinge", optimizer=SGD(model, lr=0.5), epochs=1, batch_size=2)
+    assert [p.data for p in model.parameters()] == before
+
+
+# --------------------------------------------------------------------- live
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, float, dict[str, Any]]] = []
+        self.closed = 0
+
+    def update(self, step: int, loss: float, **info: Any) -> None:
+        grads = [p.grad for p in info["model"].parameters()]
+        self.calls.append((step, loss, {**info, "grads": grads}))
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_fit_live_object_gets_every_step_with_the_batch_loss() -> None:
+    X, y = blobs(12, seed=3)
+    model = MLP(2, [3, 3], seed=1)
+    rec = _Recorder()
+    fit(model, X, y, epochs=3, batch_size=5, live=rec, optimizer=SGD(model, lr=0.1))
+    assert [c[0] for c in rec.calls] == list(range(9)) and rec.closed == 1
+    assert [c[2]["epoch"] for c in rec.calls] == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    assert [c[2]["last"] for c in rec.calls] == [False] * 8 + [True]
+    # the loss given is the batch's, as torch computes it from the same start
+    model2 = MLP(2, [3, 3], seed=1)
+    seq = to_torch(model2)
+    idx = batches(12, 5, rng=random.Random(0))[0]
+    tl = F.cross_entropy(
+        seq(torch.tensor([X[i] for i in idx], dtype=D)), torch.tensor([y[i] for i in idx])
+    )
+    assert math.isclose(rec.calls[0][1], tl.item(), rel_tol=1e-12)
+    tl.backward()
+    # the gradients seen at step 0 are that batch's (torch's first layer weight grads)
+    g0 = rec.calls[0][2]["grads"]
+    assert math.isclose(g0[0], seq[0].weight.grad[0, 0].item(), rel_tol=1e-9, abs_tol=1e-15)
+    assert any(g != 0.0 for g in g0)
+
+
+def test_fit_live_every_thins_the_calls_but_keeps_the_last() -> None:
+    X, y = blobs(12, seed=3)
+    rec = _Recorder()
+    fit(MLP(2, [3], seed=1), X, y, epochs=4, batch_size=5, live=rec, live_every=5)
+    assert [c[0] for c in rec.calls] == [0, 5, 10, 11]
+
+
+def test_fit_live_true_without_a_view_prints_plain_lines(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import autograd.train as train
+
+    monkeypatch.setattr(train, "_live_factory", None)
+    X, y = blobs(12, seed=3)
+    h1 = fit(MLP(2, [3], seed=1), X, y, epochs=20, batch_size=6, live=True)
+    lines = capsys.readouterr().out.splitlines()
+    assert 8 <= len(lines) <= 12 and all(line.startswith("step ") for line in lines)
+    assert "loss" in lines[-1] and lines[-1].split()[1] == "39"
+    h2 = fit(MLP(2, [3], seed=1), X, y, epochs=20, batch_size=6)
+    assert h1.loss == h2.loss  # watching does not change training
+
+
+def test_register_live_view_is_used_by_live_true(monkeypatch: pytest.MonkeyPatch) -> None:
+    import autograd.train as train
+
+    made: list[dict[str, Any]] = []
+
+    def factory(**context: Any) -> _Recorder:
+        made.append(context)
+        return _Recorder()
+
+    monkeypatch.setattr(train, "_live_factory", None)
+    assert train.register_live_view(factory) is None
+    X, y = blobs(6, seed=3)
+    fit(MLP(2, [3], seed=1), X, y, epochs=2, batch_size=6, live=True)
+    assert len(made) == 1 and made[0]["total_steps"] == 2 and made[0]["loss"] == "cross_entropy"
+    assert train.register_live_view(None) is factory
+    with pytest.raises(TypeError, match="callable"):
+        train.register_live_view(3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("kw", "exc"), [({"live": 3}, TypeError), ({"live_every": 0}, ValueError)])
+def test_fit_live_bad_options(kw: dict[str, Any], exc: type[Exception]) -> None:
+    with pytest.raises(exc):
+        fit(MLP(2, [3], seed=0), [[0.0, 1.0]], [0], **kw)

@@ -1,0 +1,182 @@
+"""The training replay page in real headless Chromium: slider, play, pictures that change.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` (``apt-get install -y chromium
+chromium-driver``). Without them the tests are skipped, except under ``CI=true``
+where they fail, so CI can never skip them silently.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograd.nn import MLP, SGD, fit
+from gradwalk import moons
+from viz.live import LiveRecorder
+
+DRIVER = "/usr/bin/chromedriver"
+INSTALL = "apt-get install -y chromium chromium-driver"
+
+
+def _browser() -> str | None:
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def _require_browser() -> str:
+    missing = []
+    browser = _browser()
+    if browser is None:
+        missing.append("chromium")
+    if not os.access(DRIVER, os.X_OK):
+        missing.append(DRIVER)
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        missing.append("selenium (pip install selenium==4.51.0)")
+    if missing:
+        reason = f"headless browser test needs {', '.join(missing)}; install with: {INSTALL}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return browser  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    browser = _require_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    chrome = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
+    chrome.set_page_load_timeout(30)
+    chrome.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False},
+    )
+    try:
+        yield chrome
+    finally:
+        chrome.quit()
+
+
+@pytest.fixture(scope="module")
+def moons_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rec = LiveRecorder(title="Two moons", max_snapshots=30)
+    moons.train_moons(epochs=40, live=rec)
+    # 40 steps into at most 30 snapshots: 0, 2, ..., 38 and the last step, 39
+    assert [s["step"] for s in rec.snapshots] == [*range(0, 40, 2), 39]
+    return rec.save(tmp_path_factory.mktemp("live") / "moons.html")
+
+
+def _state(d: Any) -> dict[str, Any]:
+    return d.execute_script(
+        """
+        const q = (s) => Array.from(document.querySelectorAll(s));
+        return {
+          slider: +document.getElementById('slider').value,
+          max: +document.getElementById('slider').max,
+          where: document.getElementById('where').textContent,
+          cells: q('#views section:nth-child(2) rect[fill]').map(r => r.getAttribute('fill'))
+            .join(),
+          edges: q('line.edge').map(l => l.getAttribute('stroke-opacity')).join(),
+          bars: q('#views section:nth-child(4) rect[fill]').map(r => r.getAttribute('y')).join(),
+          loss: document.querySelector('polyline.loss').getAttribute('points'),
+          titles: q('h2').map(h => h.textContent),
+          legends: q('.legend').length,
+          width: document.documentElement.scrollWidth,
+        };
+        """
+    )
+
+
+def _errors(d: Any) -> list[Any]:
+    return [e for e in d.get_log("browser") if e.get("level") == "SEVERE"]
+
+
+def test_slider_moves_and_the_pictures_change(driver: Any, moons_page: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver.get(moons_page.as_uri())
+    first = _state(driver)
+    assert first["slider"] == 0 and first["max"] == 20
+    assert "training step 0" in first["where"]
+    assert first["titles"] == [
+        "Loss over steps, and batch accuracy",
+        "Decision boundary over the data",
+        "Network: each weight coloured by its gradient ∂L/∂w",
+        "Per layer: size of the weights and of their gradients (log scale)",
+    ]
+    assert first["legends"] == 4 and first["width"] <= 1280  # no sideways scrolling
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.END)
+    last = _state(driver)
+    assert last["slider"] == 20 and "training step 39" in last["where"]
+    for view in ("cells", "edges", "bars", "loss"):
+        assert first[view] and last[view] and first[view] != last[view], view
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_LEFT)
+    assert _state(driver)["slider"] == 19
+    slider = driver.find_element(By.ID, "slider")
+    driver.execute_script(
+        "arguments[0].value = 5; arguments[0].dispatchEvent(new Event('input'))", slider
+    )
+    assert _state(driver)["slider"] == 5
+    assert not _errors(driver)
+
+
+def test_play_button_steps_through_to_the_end(driver: Any, moons_page: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(moons_page.as_uri())
+    button = driver.find_element(By.ID, "play")
+    button.click()
+    assert "pause" in button.text
+    deadline = time.monotonic() + 15
+    while _state(driver)["slider"] < 20 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _state(driver)["slider"] == 20
+    time.sleep(0.4)
+    assert "play" in button.text  # stopped at the end
+    assert not _errors(driver)
+
+
+def test_page_of_a_many_input_multiclass_run_has_no_boundary_and_no_errors(
+    driver: Any, tmp_path: Path
+) -> None:
+    rng = random.Random(0)
+    X = [[rng.random() for _ in range(16)] for _ in range(30)]
+    y = [i % 4 for i in range(30)]
+    model = MLP(16, [8, 4], seed=0)
+    rec = LiveRecorder()
+    fit(model, X, y, epochs=3, batch_size=10, live=rec, optimizer=SGD(model, lr=0.1))
+    page = rec.save(tmp_path / "many.html")
+    driver.get(page.as_uri())
+    st = _state(driver)
+    assert st["max"] == 8 and "not 2-D" in driver.page_source
+    assert st["edges"].count(",") == 16 * 8 + 8 * 4 - 1
+    assert not _errors(driver)
