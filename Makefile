@@ -37,6 +37,7 @@ bench: $(VENV)/dev.stamp
 ## make demo: the worked examples, graphs, and the digits classifier
 demo: $(VENV)/examples.stamp
 	$(PY) -m gradwalk demo
+	$(PY) -m gradwalk train moons --epochs 20 --live out/moons.html
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis .ruff_cache

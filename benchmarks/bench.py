@@ -384,7 +384,7 @@ def main() -> None:
         print(f"  {name:28s} {ms:9.3f} ms   {ms / mlp['engine']:6.1f}x the engine's time")
 
     print("\ndigits: train the default classifier (autograd.digits, target under 30 s)")
-    from autograd import digits
+    from gradwalk import digits
 
     result = digits.train()
     print(

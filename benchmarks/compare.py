@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def import_baseline(rev: str, where: Path) -> object:
-    """``rev``'s autograd package, imported as ``autograd_baseline`` (all its imports are relative)."""
+    """``rev``'s autograd package, imported as ``autograd_baseline`` (its imports are relative)."""
     archive = where / "baseline.tar"
     with archive.open("wb") as f:
         subprocess.run(["git", "archive", rev, "autograd"], cwd=ROOT, stdout=f, check=True)
@@ -80,8 +80,9 @@ def main() -> None:
     print(f"moons step (MLP(2, [16, 16, 1]), 100 points), median of {args.repeats}, interleaved")
     for name, ms in res.items():
         print(f"  {name:26s} {ms:8.2f} ms")
-    print(f"  this tree / baseline: {res['this tree'] / res['baseline']:.3f} "
-          f"(gc_paused: {res['this tree in gc_paused()'] / res['baseline in gc_paused()']:.3f})")  # fmt: skip
+    ratio = res["this tree"] / res["baseline"]
+    paused_ratio = res["this tree in gc_paused()"] / res["baseline in gc_paused()"]
+    print(f"  this tree / baseline: {ratio:.3f} (gc_paused: {paused_ratio:.3f})")
 
 
 if __name__ == "__main__":

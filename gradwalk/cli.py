@@ -411,7 +411,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="write digits_curves.png and digits_confusion.png into DIR (created if needed)",
     )
+    digits.add_argument(
+        "--live",
+        metavar="PATH",
+        help="write a replay page of the run (loss, layer gradients, weights) to PATH (.html)",
+    )
     digits.add_argument("--no-progress", action="store_true", help="no progress bar")
+    from . import moons  # only argparse at import time: the training imports come when it runs
+
+    moons.add_parser(datasets)
 
     examples = add(
         "examples",

@@ -211,6 +211,7 @@ def train(
     progress: bool = False,
     data: tuple[list[list[float]], list[int]] | None = None,
     callback: Callable[[int, History], None] | None = None,
+    live: Any = False,
     **overrides: Any,
 ) -> DigitsResult:
     """Train an MLP on the digits with ``config`` (fields may be overridden by keyword).
@@ -219,7 +220,8 @@ def train(
     test accuracy, the test confusion matrix, the parameter count and the
     wall time. ``data`` may pass ``load()``'s output to skip reloading;
     ``callback(epoch, history)`` runs after each epoch (after the learning
-    rate decay), e.g. to print progress as it happens.
+    rate decay), e.g. to print progress as it happens. ``live`` is passed to
+    :func:`autograd.train.fit` (e.g. a ``viz.LiveRecorder`` for a replay page).
     """
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, not {type(callback).__name__}")
@@ -258,6 +260,7 @@ def train(
         validation=(X_test, y_test),
         progress=progress,
         callback=decay,
+        live=live,
     )
     confusion = confusion_matrix(model, X_test, y_test)
     correct = sum(confusion[i][i] for i in range(N_CLASSES))

@@ -18,8 +18,17 @@ FOREIGN_HINT = (
     "separate venv for it; see README, Install"
 )
 
-# Names only this project's engine has, all of them (HIPS autograd has none but ``grad``).
-_MARKERS = ("Value", "backward_steps", "topological_order", "no_grad", "dense", "gc_paused")
+# Names only this project's engine has, all of them (HIPS autograd has none but ``grad``);
+# ``__gradwalk_engine__`` is set by our ``autograd/__init__.py`` for exactly this check.
+_MARKERS = (
+    "__gradwalk_engine__",
+    "Value",
+    "backward_steps",
+    "topological_order",
+    "no_grad",
+    "dense",
+    "gc_paused",
+)
 
 
 def foreign_autograd() -> str | None:

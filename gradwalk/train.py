@@ -57,7 +57,7 @@ def epoch_line(epoch: int, epochs: int, history: Any) -> str:
     return line
 
 
-def train_digits(cfg: Any, progress: bool) -> Any:
+def train_digits(cfg: Any, progress: bool, live: Any = False) -> Any:
     """Train on the digits with ``cfg``; print a line per epoch and the test accuracy."""
     from . import digits
 
@@ -78,6 +78,7 @@ def train_digits(cfg: Any, progress: bool) -> Any:
         progress=progress,
         data=(X, y),
         callback=lambda epoch, history: say(epoch_line(epoch, cfg.epochs, history)),
+        live=live,
     )
     correct = sum(result.confusion[i][i] for i in range(len(result.confusion)))
     total = sum(map(sum, result.confusion))
@@ -120,6 +121,9 @@ def cmd_train_digits(args: argparse.Namespace) -> int:
     plots = Path(args.plots) if args.plots is not None else None
     if plots is not None:
         make_dir(plots, "plots directory")
+    live_path = Path(args.live) if args.live is not None else None
+    if live_path is not None:
+        check_output_file(live_path, "replay page")
     momentum = {} if args.momentum is None else {"momentum": args.momentum}
     try:
         cfg = DigitsConfig(
@@ -137,7 +141,16 @@ def cmd_train_digits(args: argparse.Namespace) -> int:
         )
     except (TypeError, ValueError) as exc:
         raise CommandError(str(exc)) from None
-    result = train_digits(cfg, progress=not args.no_progress)
+    recorder = None
+    if live_path is not None:
+        from viz.live import LiveRecorder
+
+        arch = "-".join(str(s) for s in (64, *cfg.hidden, 10))
+        recorder = LiveRecorder(title=f"Digits: MLP {arch}, {cfg.loss}, {cfg.optimizer}")
+    result = train_digits(cfg, progress=not args.no_progress, live=recorder or False)
+    if recorder is not None and live_path is not None:
+        recorder.save(live_path)
+        print(f"wrote {printable(str(live_path))} ({human_size(live_path)}): open it in a browser")
     if model_path is not None:
         write_text(model_path, json.dumps(result.model.state_dict()))
         sizes = [*cfg.hidden, 10]

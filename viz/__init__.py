@@ -19,6 +19,7 @@ from .graph import (
     draw_dot,
     format_number,
 )
+from .live import LiveRecorder, LiveView, live_view, save_replay  # registers fit(live=True)
 from .player import BackwardPlayer, EdgeStep, Frame, backward_frames, backward_player
 
 __all__ = [
@@ -34,4 +35,8 @@ __all__ = [
     "backward_player",
     "draw_dot",
     "format_number",
+    "LiveRecorder",
+    "LiveView",
+    "live_view",
+    "save_replay",
 ]
