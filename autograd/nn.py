@@ -336,7 +336,15 @@ from .functional import (  # noqa: E402
 )
 from .optim import SGD, Adam, Optimizer  # noqa: E402
 from .torch_bridge import from_torch, to_torch  # noqa: E402
-from .train import History, accuracy, batches, evaluate, fit, predict  # noqa: E402
+from .train import (  # noqa: E402
+    History,
+    accuracy,
+    batches,
+    evaluate,
+    fit,
+    predict,
+    register_live_view,
+)
 
 __all__ += [
     "SGD",
@@ -356,6 +364,7 @@ __all__ += [
     "mse_loss",
     "one_hot",
     "predict",
+    "register_live_view",
     "softmax",
     "to_torch",
 ]

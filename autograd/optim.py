@@ -14,7 +14,7 @@ import numbers
 from collections.abc import Iterable
 from typing import Any
 
-from .engine import Value
+from .value import Value
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 

@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import Value, gc_paused, no_grad
 from .functional import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -27,6 +26,8 @@ from .functional import (
     mse_loss,
     one_hot,
 )
+from .modes import gc_paused, no_grad
+from .value import Value
 
 __all__ = [
     "LOSSES",

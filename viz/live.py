@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd import gc_paused, no_grad
-from autograd.train import register_live_view
+from autograd.nn import register_live_view
 
 __all__ = ["LiveRecorder", "LiveView", "Snapshot", "live_view", "save_replay"]
 
