@@ -170,7 +170,7 @@ def dense(
             else:
                 out._pn = inner
                 out._ln = inner_masked
-        elif dead or not fast:  # the rule itself, operand by operand
+        elif dead:  # inf or nan, masked: each operand gets 0 * partner (see graph_rule)
             pairs = op.graph_rule(out, None)
             out._pn = [p for p, _ in pairs]
             out._ln = [loc for _, loc in pairs]
