@@ -14,6 +14,14 @@ False
 - :func:`check_op` checks the derivative rules of an :class:`autograd.Op`, a
   built-in one (:func:`builtin_op`) or one of the learner's own
   (``Op.unary("sin", math.sin, math.cos)``).
+- :func:`backward_player` with ``quiz=True`` is the gradient quiz: a page that
+  steps through the forward pass, then asks, before each backward step, for the
+  gradient each edge passes on, checks the typed number, reveals the chain-rule
+  product and keeps a score. It is :func:`viz.backward_player` itself::
+
+      from gradwalk.exercises import backward_player
+      backward_player(loss, quiz=True)  # shows inline in Jupyter
+      backward_player(loss, quiz=True).save("out/quiz.html")
 """
 
 from ._common import builtin_op
@@ -25,6 +33,8 @@ from .derivatives import (
     check_op,
     numerical_derivative,
 )
+from viz import backward_player
+
 from .gradients import AnswerCheck, GradientReport, check_gradients
 
 __all__ = [
@@ -33,6 +43,7 @@ __all__ = [
     "GradientReport",
     "OpReport",
     "PointFailure",
+    "backward_player",
     "builtin_op",
     "check_derivative",
     "check_gradients",
