@@ -24,6 +24,8 @@ False
       backward_player(loss, quiz=True).save("out/quiz.html")
 """
 
+from viz import backward_player
+
 from ._common import builtin_op
 from .derivatives import (
     DerivativeReport,
@@ -33,8 +35,6 @@ from .derivatives import (
     check_op,
     numerical_derivative,
 )
-from viz import backward_player
-
 from .gradients import AnswerCheck, GradientReport, check_gradients
 
 __all__ = [
