@@ -229,7 +229,7 @@ def test_wrong_answers_not_a_number_and_the_score(driver: object, quiz_page: Pat
     _answer(root, 0, f"{T['n4->n2']:.4f}")  # right: 0.0707
     assert [c for c, _ in _items(root)] == ["gw-answer gw-right", "gw-question"]
     _answer(root, 0, "−0.0707")  # the sign flipped (typed with a typographic minus): wrong
-    (_, first), (cls, text) = _items(root)
+    _, (cls, text) = _items(root)
     assert cls == "gw-answer gw-wrong"
     assert f"you typed −0.0707, the answer is {f4(T['n4->n3'])}" in text
     root.send_keys(Keys.ARROW_RIGHT)
