@@ -585,6 +585,8 @@ def backward_player(
     """
     if not isinstance(quiz, bool):
         raise TypeError(f"quiz must be True or False, not {type(quiz).__name__}")
+    if quiz and title == "Forward and backward pass":
+        title = "Gradient quiz: the forward pass, then you compute the backward pass"
     allowed = {"rankdir", "precision", "model", "params", "color_by", "collapse", "max_nodes"}
     allowed |= {"max_frames", "legend"}
     unknown = sorted(set(options) - allowed)
