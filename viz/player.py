@@ -57,6 +57,10 @@ MAX_FRAMES = 20_000
 #: (edge labels cost Graphviz time); bigger ones get the label drawn over the edge.
 EDGE_LABEL_LIMIT = 300
 
+#: A quiz answer is right within this absolute error, or this relative error for
+#: numbers above 1 in size (so ``-0.0707`` is right for -0.070650...).
+QUIZ_TOLERANCE = 5e-5
+
 
 @dataclass
 class EdgeStep:
@@ -65,7 +69,8 @@ class EdgeStep:
     ``parent`` is the value's index in topological order; ``local`` is
     d(node)/d(parent), ``formula`` the same in symbols with the graph's names;
     ``total`` the parent's gradient after this step, ``complete`` whether every
-    contribution to it has arrived; ``edge`` the SVG id of the drawn edge (or None).
+    contribution to it has arrived; ``edge`` the SVG id of the drawn edge (or None);
+    ``question`` the equation with its result left off (what a quiz asks).
     """
 
     parent: int
@@ -77,6 +82,7 @@ class EdgeStep:
     complete: bool
     equation: str
     edge: str | None = None
+    question: str = ""
 
 
 @dataclass
@@ -207,10 +213,11 @@ def _record(
             formula = e.formula(**subst)
             local = fmt(e.local)
             factor = local if _is_number(formula) else f"({formula} = {local})"
-            equation = (
+            question = (
                 f"∂{root_name}/∂{names[j]} += ∂{root_name}/∂{names[i]} · ∂{names[i]}/∂{names[j]}"
-                f" = {fmt(g)} × {factor} = {fmt(contribution)}"
+                f" = {fmt(g)} × {factor}"
             )
+            equation = f"{question} = {fmt(contribution)}"
             complete = pending[j] == 0 and remaining[j] == 0
             sent.append(
                 EdgeStep(
@@ -223,6 +230,7 @@ def _record(
                     complete,
                     equation,
                     edge_ids.get((i, j)),
+                    question,
                 )
             )
         caption = f"{names[i]} passes ∂{root_name}/∂{names[i]} = {fmt(g)} to its inputs"
@@ -325,7 +333,9 @@ class BackwardPlayer:
 
     Made by :func:`backward_player`. One SVG of the graph and a JSON table of
     steps (``steps``); the page's script applies a step to the SVG.
-    ``frames`` are the backward steps as :class:`Frame` objects. Shows
+    ``frames`` are the backward steps as :class:`Frame` objects. With
+    ``quiz=True`` the page asks, before each backward step, for every gradient
+    the step passes on, checks the answer and keeps a score. Shows
     inline in Jupyter (HTML, with a PNG of the final state for saved,
     untrusted notebooks); :meth:`html` gives the page and :meth:`save` writes it.
     """
@@ -339,7 +349,10 @@ class BackwardPlayer:
         frames: Iterable[Frame] = (),
         title: str = "Forward and backward pass",
         interval_ms: int = 1200,
+        quiz: bool = False,
     ) -> None:
+        if not isinstance(quiz, bool):
+            raise TypeError(f"quiz must be True or False, not {type(quiz).__name__}")
         if not isinstance(title, str):
             raise TypeError(f"title must be a str, not {type(title).__name__}")
         if not isinstance(svg, str) or not isinstance(table, dict):
@@ -350,6 +363,7 @@ class BackwardPlayer:
         self.frames: list[Frame] = list(frames)
         self.title = title
         self.interval_ms = _check_positive(interval_ms, "interval_ms")
+        self.quiz = quiz
         self._png: bytes | None = None
 
     @property
@@ -362,10 +376,11 @@ class BackwardPlayer:
         n = len(self.steps)
         data = json.dumps(self.table, ensure_ascii=False, separators=(",", ":"))
         data = data.replace("</", "<\\/")
+        quiz = ' data-quiz="1"' if self.quiz and n else ""
         parts = [
             f"<style>{_asset('player.css')}</style>",
             f'<div class="gw-player" tabindex="0" data-interval="{self.interval_ms}" '
-            f'data-step="{1 if n else 0}" data-total="{n}">',
+            f'data-step="{1 if n else 0}" data-total="{n}"{quiz}>',
             f'<div class="gw-title">{html.escape(self.title)}</div>',
         ]
         if not n:
@@ -390,8 +405,9 @@ class BackwardPlayer:
             "</div>",
             '<p class="gw-caption" aria-live="polite"></p>',
             '<ul class="gw-details"></ul>',
+            *([_QUIZ_BAR] if quiz else []),
             f'<div class="gw-view">{_inline_svg(self.svg)}</div>',
-            _LEGEND,
+            _QUIZ_LEGEND if quiz else _LEGEND,
             f'<script type="application/json" class="gw-data">{data}</script>',
             "</div>",
             f"<script>{_asset('player.js')}</script>",
@@ -428,7 +444,8 @@ class BackwardPlayer:
         return bundle
 
     def __repr__(self) -> str:
-        return f"<BackwardPlayer: {len(self.steps)} steps (forward and backward)>"
+        kind = "gradient quiz" if self.quiz else "forward and backward"
+        return f"<BackwardPlayer: {len(self.steps)} steps ({kind})>"
 
 
 _LEGEND = (
@@ -441,6 +458,22 @@ _LEGEND = (
     "<span><code>data —</code> / <code>grad —</code>: not computed yet</span>"
     "<span><code>(so far)</code>: more contributions to this gradient will come</span>"
     "</div>"
+)
+
+_QUIZ_BAR = (
+    '<div class="gw-quiz">'
+    '<span class="gw-quiz-help">Gradient quiz: at each backward step, type the gradient each '
+    "edge passes on (upstream × local) and press Enter, or press “show me”.</span>"
+    '<span class="gw-score" aria-live="polite"></span>'
+    '<button type="button" class="gw-restart" title="clear the answers and ask again">'
+    "start again</button>"
+    "</div>"
+)
+
+_QUIZ_LEGEND = _LEGEND.replace(
+    '<span><i class="gw-key gw-key-pending">',
+    '<span><i class="gw-key gw-key-asking"></i>edge asked about (label: upstream × local = ?)'
+    '</span><span><i class="gw-key gw-key-pending">',
 )
 
 
@@ -460,6 +493,7 @@ def _table(
     backward: list[Frame],
     view: Any,
     edge_ids: dict[tuple[int, int], str],
+    quiz: bool = False,
 ) -> dict[str, Any]:
     """The page's data: per value its SVG ids and starting texts, then the steps."""
     fmt = lambda x: format_number(x, view.precision)
@@ -514,12 +548,16 @@ def _table(
                         "complete": e.complete,
                         "equation": e.equation,
                         "edge": e.edge,
+                        **({"question": e.question, "exact": repr(e.contribution)} if quiz else {}),
                     }
                     for e in f.edges
                 ],
             }
         )
-    return {"root": len(order) - 1, "nodes": nodes, "steps": steps}
+    table: dict[str, Any] = {"root": len(order) - 1, "nodes": nodes, "steps": steps}
+    if quiz:
+        table["quiz"] = {"tolerance": QUIZ_TOLERANCE}
+    return table
 
 
 def backward_player(
@@ -528,13 +566,27 @@ def backward_player(
     *,
     title: str = "Forward and backward pass",
     interval_ms: int = 1200,
+    quiz: bool = False,
     **options: Any,
 ) -> BackwardPlayer:
     """Step through the forward pass, then ``root.backward(grad)``, over one drawing of the graph.
 
     ``options`` are :func:`backward_frames`'s (precision, model, collapse,
     max_frames...). Like ``backward()``, it fills every ``.grad``.
+
+    With ``quiz=True`` the page is an exercise: before each backward step it
+    asks for the gradient each edge passes on (the chain-rule product, with its
+    formula and known numbers shown, the result hidden), checks the typed number
+    (right within :data:`QUIZ_TOLERANCE`, absolute or relative, or as the
+    product of the rounded numbers shown), then reveals the answer; "show me"
+    reveals it unanswered. The score ("7 of 9 right") shows at the end, and
+    "start again" clears it. Forward steps are shown as usual. The saved PNG
+    (for untrusted notebooks) then shows the values without any gradient.
     """
+    if not isinstance(quiz, bool):
+        raise TypeError(f"quiz must be True or False, not {type(quiz).__name__}")
+    if quiz and title == "Forward and backward pass":
+        title = "Gradient quiz: the forward pass, then you compute the backward pass"
     allowed = {"rankdir", "precision", "model", "params", "color_by", "collapse", "max_nodes"}
     allowed |= {"max_frames", "legend"}
     unknown = sorted(set(options) - allowed)
@@ -548,7 +600,7 @@ def backward_player(
     )  # fmt: skip
     edge_ids = _edge_ids(structure, view.collapse)
     forward, backward = _record(structure, float(grad), view.precision, edge_ids)
-    table = _table(structure, forward, backward, view, edge_ids)
+    table = _table(structure, forward, backward, view, edge_ids, quiz)
     n = len(structure.order)
     # Each text cell is as wide as its longest text in any step: nodes never move.
     data_texts: list[list[str]] = [["data —"] for _ in range(n)]
@@ -575,13 +627,13 @@ def backward_player(
             if e["edge"]
         }
     svg = render(structure.dot(view), "svg").decode("utf-8")
-    # The final state, for the PNG a saved notebook shows.
+    # The final state, for the PNG a saved notebook shows (a quiz's: no gradient, no answer).
     view.datas = None
-    view.grads = [v.grad for v in structure.order]
-    view.notes = [
-        *view.notes,
-        "Final state after backward: run the cell to step through the forward and backward pass.",
-    ]
+    view.grads = [None] * n if quiz else [v.grad for v in structure.order]
+    note = "Final state after backward: run the cell to step through the forward and backward pass."
+    if quiz:
+        note = "Gradient quiz: run the cell to answer, step by step, what backward passes on."
+    view.notes = [*view.notes, note]
     view.edge_labels = None
     view.data_widths = view.grad_widths = None  # no texts to change: cells fit their text
     final_dot = structure.dot(view)
@@ -592,4 +644,5 @@ def backward_player(
         frames=backward,
         title=title,
         interval_ms=interval_ms,
+        quiz=quiz,
     )

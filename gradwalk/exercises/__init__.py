@@ -14,7 +14,17 @@ False
 - :func:`check_op` checks the derivative rules of an :class:`autograd.Op`, a
   built-in one (:func:`builtin_op`) or one of the learner's own
   (``Op.unary("sin", math.sin, math.cos)``).
+- :func:`backward_player` with ``quiz=True`` is the gradient quiz: a page that
+  steps through the forward pass, then asks, before each backward step, for the
+  gradient each edge passes on, checks the typed number, reveals the chain-rule
+  product and keeps a score. It is :func:`viz.backward_player` itself::
+
+      from gradwalk.exercises import backward_player
+      backward_player(loss, quiz=True)  # shows inline in Jupyter
+      backward_player(loss, quiz=True).save("out/quiz.html")
 """
+
+from viz import backward_player
 
 from ._common import builtin_op
 from .derivatives import (
@@ -33,6 +43,7 @@ __all__ = [
     "GradientReport",
     "OpReport",
     "PointFailure",
+    "backward_player",
     "builtin_op",
     "check_derivative",
     "check_gradients",
