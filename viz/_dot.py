@@ -364,7 +364,8 @@ class _DotWriter:
             members = [m for k in layer.neurons for m in self.neurons[k].members]
             layer_title = layer.title + (f" · {layer.activation}" if layer.activation else "")
             if collapse == "layer":
-                lines = [f"{len(layer.neurons)} neurons", f"{len(members)} values"]
+                count = len(layer.neurons)
+                lines = [f"{count} neuron{'' if count == 1 else 's'}", f"{len(members)} values"]
                 out.append(self._box_stmt(f"l{li}", layer_title, lines, members, view))
                 continue
             out.append(f"  subgraph cluster_l{li} {{")
