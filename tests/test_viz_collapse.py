@@ -208,3 +208,29 @@ def test_legend_lists_only_what_is_drawn() -> None:
     collapsed = draw_dot(loss, model=model, collapse="layer").source
     assert ">parameter</TD>" in full and ">collapsed</TD>" not in full
     assert ">parameter</TD>" not in collapsed and ">collapsed</TD>" in collapsed
+
+
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("collapse", ["neuron", "layer"])
+def test_box_outputs_from_operands_match_the_children(fused: bool, collapse: str) -> None:
+    # Drawing finds a box's outputs without building every node's children; both ways agree.
+    from viz._core import _Structure
+
+    model = MLP(2, [3, 3, 1], activation="tanh", seed=2, fused=fused)
+    loss = sum((model([0.1 * s, -0.2 * s]) - 1.0) ** 2 for s in range(3))
+    loss.backward()
+    structure = _Structure(loss, model)
+    groups = (
+        [n.members for n in structure.neurons]
+        if collapse == "neuron"
+        else [
+            [m for k in layer.neurons for m in structure.neurons[k].members]
+            for layer in structure.layers
+        ]
+    )
+    for members in groups:
+        fast = structure.outputs_of(members, collapse)
+        assert fast == structure.outputs_of(members)
+    # the last layer's one neuron, used three times by the loss: three outputs, once each
+    last = groups[-1]
+    assert len(structure.outputs_of(last, collapse)) == 3

@@ -188,11 +188,64 @@ class _Structure(_DotWriter):
         self._boxes: dict[str, list[str | None]] = {}
         self._edges: dict[str, tuple[Any, Any, Any, Any]] = {}
         self._outputs: dict[str, list[int]] = {}
-        self.children: list[list[int]] = [[] for _ in self.order]
+        self._children: list[list[int]] | None = None
+        self._leaving: dict[str, list[bool]] = {}
+
+    @property
+    def children(self) -> list[list[int]]:
+        """Per value, the indices of the nodes that use it (once per use); built on first use.
+
+        A fused neuron's weights and inputs make this the costliest part of a big
+        network's structure, so drawing (which needs only :meth:`leaving`) never builds it.
+        """
+        if self._children is None:
+            children: list[list[int]] = [[] for _ in self.order]
+            index = self.index
+            for i, v in enumerate(self.order):
+                for p in v.inputs:
+                    if type(p) is Value:
+                        children[index[id(p)]].append(i)
+            self._children = children
+        return self._children
+
+    def leaving(self, collapse: str) -> list[bool]:
+        """Per value: True if some node drawn outside its box uses it (so it leaves the box).
+
+        Computed from each node's operands, with a fused neuron's weight row looked at
+        once (all its users are that neuron's) and its input list once per box using it.
+        """
+        cached = self._leaving.get(collapse)
+        if cached is not None:
+            return cached
+        boxes = self.box_list(collapse)
+        out = [False] * len(self.order)
+        index = self.index
+        rows_seen: set[tuple[int, str | None]] = set()
+        inputs_seen: set[tuple[int, str | None]] = set()
         for i, v in enumerate(self.order):
-            for p in v.inputs:
+            if v.is_leaf:
+                continue
+            box = boxes[i]
+            parts = v.dense_parts
+            if parts is None:
+                operands: Iterable[Any] = v.inputs
+            else:
+                row, xs, b = parts
+                operands = ()
+                if (id(row), box) not in rows_seen or box is None:
+                    rows_seen.add((id(row), box))
+                    operands = (*row, b)
+                key = (id(xs), box)
+                if key not in inputs_seen or box is None:
+                    inputs_seen.add(key)
+                    operands = (*operands, *xs)
+            for p in operands:
                 if type(p) is Value:
-                    self.children[self.index[id(p)]].append(i)
+                    pi = index[id(p)]
+                    if box is None or boxes[pi] != box:
+                        out[pi] = True
+        self._leaving[collapse] = out
+        return out
 
     # -- grouping ------------------------------------------------------------
 
@@ -358,10 +411,14 @@ class _Structure(_DotWriter):
 
     def box_of(self, i: int, collapse: str) -> str | None:
         """The id of the collapsed box that stands for value ``i``, or None if drawn itself."""
+        return self.box_list(collapse)[i]
+
+    def box_list(self, collapse: str) -> list[str | None]:
+        """:meth:`box_of` for every value, in order (computed once per mode)."""
         boxes = self._boxes.get(collapse)
         if boxes is None:
             boxes = self._boxes[collapse] = [self._box(k, collapse) for k in self.neuron_of]
-        return boxes[i]
+        return boxes
 
     def _box(self, k: int | None, collapse: str) -> str | None:
         if k is None or collapse == "none":
@@ -395,7 +452,7 @@ class _Structure(_DotWriter):
         index = self.index
         fold = len(self.order) > FOLD_CONSTANTS
         folded: dict[int, list[tuple[int, Any]]] = {}
-        boxes = [self.box_of(i, collapse) for i in range(len(self.order))]
+        boxes = self.box_list(collapse)
         source = [b or f"v{i}" for i, b in enumerate(boxes)]
         by_inputs: dict[int, dict[str, int]] = {}
         rows_inside: dict[int, bool] = {}
@@ -497,7 +554,7 @@ class _Structure(_DotWriter):
         if box is not None:
             outputs = self._outputs.get(box)
             if outputs is None:
-                outputs = self._outputs[box] = self.outputs_of(self._members(box))
+                outputs = self._outputs[box] = self.outputs_of(self._members(box), collapse)
             return [box] if outputs == [i] else []
         return self.copies.get(i, [f"v{i}"])
 
@@ -527,10 +584,17 @@ class _Structure(_DotWriter):
             out[i] = name
         return out
 
-    def outputs_of(self, members: Sequence[int]) -> list[int]:
-        """The members whose value leaves the group (or that are the root)."""
-        inside = set(members)
+    def outputs_of(self, members: Sequence[int], collapse: str | None = None) -> list[int]:
+        """The members whose value leaves the group (or that are the root).
+
+        With ``collapse`` (the mode whose box ``members`` are), answered from
+        :meth:`leaving`, without building :attr:`children`.
+        """
         last = len(self.order) - 1
+        if collapse is not None:
+            leaving = self.leaving(collapse)
+            return [m for m in members if m == last or leaving[m]]
+        inside = set(members)
         children = self.children
         return [m for m in members if m == last or any(c not in inside for c in children[m])]
 
@@ -563,15 +627,62 @@ def _choose_collapse(
             "to draw it collapsed."
         )
         return "none", [], message
-    mode = "neuron"
-    if len(structure.edges("neuron")[0]) > NEURON_EDGE_LIMIT:
-        mode = "layer"
+    mode = "layer" if _more_edges_than(structure, "neuron", NEURON_EDGE_LIMIT) else "neuron"
     boxes = len(structure.neurons) if mode == "neuron" else len(structure.layers)
     text = (
         f"{n} values, more than max_nodes={max_nodes}: drawn collapsed by {mode} "
         f"({boxes} boxes). Pass collapse=None (or 'none') to draw every node."
     )
     return mode, [text], text
+
+
+def _more_edges_than(structure: _Structure, collapse: str, limit: int) -> bool:
+    """True if drawing collapsed by ``collapse`` gives more than ``limit`` edges.
+
+    Counts what :meth:`_Structure.edges` would draw (box to box once, every edge
+    into a free node), stopping as soon as the count passes ``limit``; a fused
+    neuron's weight row and input list are looked at once per box.
+    """
+    boxes = structure.box_list(collapse)
+    source = [b or f"v{i}" for i, b in enumerate(boxes)]
+    index = structure.index
+    seen: set[tuple[str, str]] = set()
+    looked: set[tuple[int, str | None]] = set()
+    count = 0
+    for i, v in enumerate(structure.order):
+        if v.is_leaf:
+            continue
+        box = boxes[i]
+        target = box if box is not None else f"o{i}"
+        parts = v.dense_parts
+        if parts is None or box is None:
+            operands: Iterable[Any] = v.inputs
+        else:
+            row, xs, b = parts
+            operands = ()
+            if (id(row), box) not in looked:
+                looked.add((id(row), box))
+                operands = (*row, b)
+            if (id(xs), box) not in looked:
+                looked.add((id(xs), box))
+                operands = (*operands, *xs)
+        if box is None:
+            count += 1  # the op's oval to its value's box
+        for x in operands:
+            if type(x) is not Value:
+                count += box is None
+                continue
+            src = source[index[id(x)]]
+            if src == target:
+                continue
+            if box is not None or src[0] in "nl":
+                if (src, target) in seen:
+                    continue
+                seen.add((src, target))
+            count += 1
+        if count > limit:
+            return True
+    return False
 
 
 def _structure_and_view(

@@ -138,8 +138,7 @@ class _DotWriter:
         out: list[str] = [
             "digraph autograd {",
             f'  graph [id="{view.prefix}graph" rankdir={view.rankdir} fontname="{_TEXT_FONT}" '
-            'fontsize=11 bgcolor="white" nodesep=0.25 ranksep=0.35 newrank=true'
-            f"{_layout_settings(len(self.order))}];",
+            'fontsize=11 bgcolor="white" nodesep=0.25 ranksep=0.35 newrank=true{settings}];',
             f'  node [fontname="{_TEXT_FONT}" fontsize=10];',
             f'  edge [color="{_EDGE}" arrowsize=0.6];',
         ]
@@ -149,8 +148,9 @@ class _DotWriter:
             out.append(f"  label=<{label}>; labelloc=t; labeljust=l;")
         grouped_nodes: dict[int, list[str]] = {}  # neuron -> statements
         free_nodes: list[str] = []
+        boxes = self.box_list(collapse)
         for i in range(len(self.order)):
-            if self.box_of(i, collapse) is not None:
+            if boxes[i] is not None:
                 continue
             copies = self.copies.get(i)
             if copies is None:
@@ -177,7 +177,11 @@ class _DotWriter:
                 f'margin="0.04,0.02" label={_quote("from " + title)} '
                 f"tooltip={_quote(f'the output of {title}, drawn once per use')}];"
             )
-        out.extend(self._clusters(view, grouped_nodes))
+        clusters = self._clusters(view, grouped_nodes)
+        drawn = len(free_nodes) + sum(map(len, grouped_nodes.values()))
+        drawn += sum(1 for line in clusters if ' class="group' in line)  # collapsed boxes
+        out[1] = out[1].replace("{settings}", _layout_settings(drawn, len(edges)))
+        out.extend(clusters)
         out.extend(free_nodes)
         current_target = None
         if view.current is not None:
@@ -201,11 +205,8 @@ class _DotWriter:
         cells: list[str] = []
         if view.legend:
             if view.color_by == "role":
-                drawn = {
-                    self.roles[i]
-                    for i in range(len(self.order))
-                    if self.box_of(i, view.collapse) is None
-                }
+                boxes = self.box_list(view.collapse)
+                drawn = {role for role, box in zip(self.roles, boxes) if box is None}
                 for role, (fill, border) in ROLE_COLORS.items():
                     if role in drawn:
                         cells.append(
@@ -220,7 +221,7 @@ class _DotWriter:
                 cells.append(
                     f"<TD>{what} feeding {FANOUT_COPIES}+ nodes is drawn once per use</TD>"
                 )
-            if any(self.box_of(i, view.collapse) for i in range(len(self.order))):
+            if any(box is not None for box in self.box_list(view.collapse)):
                 cells.append(
                     f'<TD BGCOLOR="{_GROUP_FILL}" COLOR="{_GROUP_BORDER}" BORDER="1">collapsed</TD>'
                 )
@@ -333,7 +334,7 @@ class _DotWriter:
     def _box_stmt(
         self, box: str, title: str, lines: list[str], members: list[int], view: _View
     ) -> str:
-        outputs = self.outputs_of(members)
+        outputs = self.outputs_of(members, view.collapse)
         rows = [f"<TR><TD><B>{_html(title)}</B></TD></TR>"]
         rows += [f"<TR><TD>{_html(line)}</TD></TR>" for line in lines]
         if len(outputs) == 1:
@@ -363,7 +364,8 @@ class _DotWriter:
             members = [m for k in layer.neurons for m in self.neurons[k].members]
             layer_title = layer.title + (f" · {layer.activation}" if layer.activation else "")
             if collapse == "layer":
-                lines = [f"{len(layer.neurons)} neurons", f"{len(members)} values"]
+                count = len(layer.neurons)
+                lines = [f"{count} neuron{'' if count == 1 else 's'}", f"{len(members)} values"]
                 out.append(self._box_stmt(f"l{li}", layer_title, lines, members, view))
                 continue
             out.append(f"  subgraph cluster_l{li} {{")
@@ -391,18 +393,29 @@ class _DotWriter:
         return out
 
 
-def _layout_settings(n: int) -> str:
-    """Graphviz attributes for a graph of ``n`` values: exact layout when small, bounded when big.
+#: Layouts of more drawn nodes (value boxes, op ovals, constants, collapsed boxes) than
+#: these get bounded, then minimal, Graphviz effort (see ``_layout_settings``).
+LAYOUT_EXACT_NODES = 300
+LAYOUT_BOUNDED_NODES = 1000
 
-    ``dot`` spends its time in network simplex (ranking and positions) and in
-    crossing minimisation; bounding their iterations keeps big graphs to a
-    second or two at a small cost in tidiness. Measured in benchmarks/viz_bench.py.
+
+def _layout_settings(nodes: int, edges: int) -> str:
+    """Graphviz attributes for a drawing of ``nodes`` nodes and ``edges`` edges.
+
+    ``dot`` spends its time in network simplex (``nslimit1`` for ranks,
+    ``nslimit`` for positions across ranks) and in crossing minimisation
+    (``mclimit``, ``searchsize``). Small drawings get the exact layout;
+    medium ones bounded iterations; big ones no position refinement
+    (``nslimit=0``: nodes stay where ordering put them, which for these
+    graphs reads as well and is 3 to 6 times faster), one pass of crossing
+    minimisation and straight edges. Measured in benchmarks/viz_bench.py.
     """
-    if n <= 150:
+    size = max(nodes, edges)
+    if size <= LAYOUT_EXACT_NODES:
         return ""
-    if n <= 1500:
+    if size <= LAYOUT_BOUNDED_NODES:
         return " nslimit=2 nslimit1=2 mclimit=0.2 searchsize=10"
-    return " nslimit=1 nslimit1=1 mclimit=0.1 searchsize=10 splines=line"
+    return " nslimit=0 nslimit1=1 mclimit=0.01 searchsize=1 splines=line"
 
 
 def _grad_color(g: float | None, scale: float) -> str:
