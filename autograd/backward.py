@@ -239,8 +239,8 @@ def topological_order(root: Any) -> list[Any]:
     order: list[Any] = []
     seen: set[int] = set()
     for n in inner:
-        for p in n.parents:
-            if p._op is None and id(p) not in seen:
+        for p in n.inputs:  # operands, in order (numbers among them are skipped)
+            if type(p) is Value and p._op is None and id(p) not in seen:
                 seen.add(id(p))
                 order.append(p)
         order.append(n)
