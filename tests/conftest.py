@@ -1,4 +1,4 @@
-"""Shared pytest configuration: hypothesis profiles.
+"""Shared pytest configuration: hypothesis profiles, and the headless-Chromium fixture.
 
 ``CI=true`` selects the thorough "ci" profile: 500 examples per property,
 derandomized so that CI checks the same examples on every run (a red CI is a
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+from browser import driver  # noqa: F401  (the shared browser fixture, see browser.py)
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(

@@ -7,11 +7,8 @@ where they fail, so CI can never skip them silently.
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,69 +17,6 @@ import pytest
 from autograd.nn import MLP, SGD, fit
 from gradwalk import moons
 from viz.live import LiveRecorder
-
-DRIVER = "/usr/bin/chromedriver"
-INSTALL = "apt-get install -y chromium chromium-driver"
-
-
-def _browser() -> str | None:
-    for name in ("chromium", "chromium-browser"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-def _require_browser() -> str:
-    missing = []
-    browser = _browser()
-    if browser is None:
-        missing.append("chromium")
-    if not os.access(DRIVER, os.X_OK):
-        missing.append(DRIVER)
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        missing.append("selenium (pip install selenium==4.51.0)")
-    if missing:
-        reason = f"headless browser test needs {', '.join(missing)}; install with: {INSTALL}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return browser  # type: ignore[return-value]
-
-
-@pytest.fixture(scope="module")
-def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    browser = _require_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    chrome = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
-    chrome.set_page_load_timeout(30)
-    chrome.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False},
-    )
-    try:
-        yield chrome
-    finally:
-        chrome.quit()
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,6 @@ where they fail, so CI can never skip them silently.
 from __future__ import annotations
 
 import math
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,68 +15,6 @@ import pytest
 from autograd.nn import MLP
 from viz import backward_player, format_number
 from viz.examples import example_expression
-
-DRIVER = "/usr/bin/chromedriver"
-INSTALL = "apt-get install -y chromium chromium-driver"
-
-
-def _browser() -> str | None:
-    for name in ("chromium", "chromium-browser"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-def _require_browser() -> str:
-    missing = []
-    browser = _browser()
-    if browser is None:
-        missing.append("chromium")
-    if not os.access(DRIVER, os.X_OK):
-        missing.append(DRIVER)
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        missing.append("selenium (pip install selenium==4.51.0)")
-    if missing:
-        reason = f"headless browser test needs {', '.join(missing)}; install with: {INSTALL}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return browser  # type: ignore[return-value]
-
-
-@pytest.fixture(scope="module")
-def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    browser = _require_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1280,800",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(flag)
-    chrome = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
-    chrome.set_page_load_timeout(30)
-    chrome.set_window_size(1280, 800)
-    try:
-        yield chrome
-    finally:
-        chrome.quit()
-
 
 # The README example, worked by hand: c = tanh(a*b + a**2) at a = 2, b = -3.
 DS = 1.0 - math.tanh(-2.0) ** 2  # dc/d(a*b + a**2)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_viz_browser import _errors, _load, driver  # noqa: F401  (driver: the shared fixture)
+from test_viz_browser import _errors, _load
 
 import gradwalk.exercises
 import viz
@@ -163,7 +163,7 @@ def _to_first_question(root: object) -> None:
     assert root.get_attribute("data-step") == "5"  # type: ignore[attr-defined]
 
 
-def test_a_right_answer_reveals_the_step(driver: object, quiz_page: Path) -> None:  # noqa: F811
+def test_a_right_answer_reveals_the_step(driver: object, quiz_page: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -194,7 +194,7 @@ def test_a_right_answer_reveals_the_step(driver: object, quiz_page: Path) -> Non
     assert not _errors(driver)
 
 
-def test_answers_are_hidden_until_answered(driver: object, quiz_page: Path) -> None:  # noqa: F811
+def test_answers_are_hidden_until_answered(driver: object, quiz_page: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -218,7 +218,7 @@ def test_answers_are_hidden_until_answered(driver: object, quiz_page: Path) -> N
     ) == [f"{f4(T['n4->n3'])} × 4.0000 = ?"]
 
 
-def test_wrong_answers_not_a_number_and_the_score(driver: object, quiz_page: Path) -> None:  # noqa: F811
+def test_wrong_answers_not_a_number_and_the_score(driver: object, quiz_page: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -264,7 +264,7 @@ def test_wrong_answers_not_a_number_and_the_score(driver: object, quiz_page: Pat
     assert not _errors(driver)
 
 
-def test_play_stops_at_a_question(driver: object, quiz_page: Path) -> None:  # noqa: F811
+def test_play_stops_at_a_question(driver: object, quiz_page: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
