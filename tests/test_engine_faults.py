@@ -254,3 +254,18 @@ def test_from_torch_refuses_complex_weights() -> None:
         from_torch(torch.nn.Sequential(layer))
     ok = from_torch(torch.nn.Sequential(torch.nn.Linear(2, 1).double()))
     assert ok.nin == 2
+
+
+def test_an_op_of_ones_own_backpropagates_and_refuses_create_graph_clearly() -> None:
+    import math
+
+    sin = Op.unary("sin", math.sin, math.cos, formula="cos({a})")
+    x = Value(0.3)
+    y = sin(x) * x
+    y.backward()
+    t = torch.tensor(0.3, dtype=torch.float64, requires_grad=True)
+    (torch.sin(t) * t).backward()
+    assert close(x.grad, t.grad.item(), rel=1e-15)
+    assert y.inputs[0].edges[0].formula(a="x") == "cos(x)"
+    with pytest.raises(TypeError, match="no graph rule"):
+        grad(sin(x), [x], create_graph=True)
