@@ -50,7 +50,7 @@ class Op:
         symbol: str,
         forward: Callable[..., float],
         *derivs: Callable[..., Any] | None,
-        formulas: Sequence[str] = (),
+        formulas: Sequence[str | Callable[[float], str]] = (),
         key: str = "",
     ) -> None:
         self.name = name
@@ -59,7 +59,8 @@ class Op:
         #: One rule per operand; None for an operand that is always a number.
         self.derivs = derivs
         #: One display formula per operand for d(out)/d(operand), written with
-        #: ``{a}``, ``{b}`` for the operands and ``{out}`` for the result.
+        #: ``{a}``, ``{b}`` for the operands and ``{out}`` for the result; or a
+        #: callable that makes it from the number operand (``a ** 3`` -> ``3·{a}²``).
         self.formulas = tuple(formulas)
         #: The op's entry in :data:`BY_NAME` ("" for an op made outside the table).
         self.key = key
@@ -138,10 +139,9 @@ class Op:
         return edges
 
     def formula(self, node: Any, i: int) -> str:
-        """The display formula of d(out)/d(operand i) (``power_formula`` for a number exponent)."""
-        if self is POW_SCALAR:
-            return power_formula(node._const)
-        return self.formulas[i] if i < len(self.formulas) else ""
+        """The display formula of d(out)/d(operand i) (a callable entry gets the number operand)."""
+        f = self.formulas[i] if i < len(self.formulas) else ""
+        return f(node._const) if callable(f) else f
 
     def graph_rule(self, node: Any, M: Any) -> list[tuple[Any, Any]]:
         """``(parent, local gradient under namespace M)`` for each Value operand of ``node``."""
@@ -259,7 +259,7 @@ RDIV = Op("div", "/", _rdiv, None, _d_rdiv,
 POW = Op("pow", "**", _math.pow, _d_pow_base, _d_pow_exponent,
          formulas=("{b}·{a}^({b}−1)", "{out}·ln({a})"), key="pow")  # fmt: skip
 POW_SCALAR = Op("pow", "**", _math.pow_scalar, _d_pow_scalar, None,
-                formulas=("{b}·{a}^({b}−1)", ""), key="pow_scalar")  # fmt: skip
+                formulas=(power_formula, ""), key="pow_scalar")  # fmt: skip
 NEG = Op("neg", "-", operator.neg, lambda M, o, a: -1.0, formulas=("−1",), key="neg")
 ABS = Op("abs", "abs", abs, lambda M, o, a: _math.sign(M.data(a)),
          formulas=("sign({a})",), key="abs")  # fmt: skip

@@ -94,31 +94,14 @@ def train_moons(
 # ------------------------------------------------------------------ command line
 
 
-def _positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 1 <= n <= 1_000_000:
+def _steps(text: str) -> int:
+    """``--epochs``: a positive integer, at most 1,000,000 (the CLI's own parser, then a bound)."""
+    from .cli import _positive_int
+
+    n = _positive_int(text)
+    if n > 1_000_000:
         raise argparse.ArgumentTypeError(f"expected a number from 1 to 1000000, got {n}")
     return n
-
-
-def _positive_float(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0.0 < x < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
-    return x
-
-
-def _seed(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
 
 
 _DESCRIPTION = """\
@@ -137,6 +120,8 @@ examples:
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``moons`` subcommand to an argparse ``subparsers`` object; return its parser."""
+    from .cli import _int, _positive_float  # the command line's own option parsers
+
     p = subparsers.add_parser(
         "moons",
         help="micrograd's two-moons demo (MLP 2-16-16-1, max-margin loss)",
@@ -146,7 +131,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--epochs",
-        type=_positive_int,
+        type=_steps,
         default=100,
         metavar="N",
         help="steps (one full-batch step per epoch) (%(default)s)",
@@ -162,7 +147,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--seed",
-        type=_seed,
+        type=_int,
         default=DATA_SEED,
         metavar="N",
         help="initialisation seed (%(default)s)",
