@@ -95,11 +95,11 @@ def train_moons(
 
 
 def _steps(text: str) -> int:
-    """``--epochs``: a positive integer, at most 1,000,000 (the CLI's own parser, then a bound)."""
-    from .cli import _positive_int
+    """``--epochs``: an integer from 1 to 1,000,000 (parsed by the command line's ``_int``)."""
+    from .cli import _int
 
-    n = _positive_int(text)
-    if n > 1_000_000:
+    n = _int(text)
+    if not 1 <= n <= 1_000_000:
         raise argparse.ArgumentTypeError(f"expected a number from 1 to 1000000, got {n}")
     return n
 
