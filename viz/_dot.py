@@ -128,7 +128,7 @@ class _View:
 
 
 class _DotWriter:
-    """DOT text for a structure (mixed into ``_core._Structure``) in any state of a view."""
+    """DOT text for a structure (mixed into ``_structure._Structure``) in any state of a view."""
 
     # -- DOT -----------------------------------------------------------------
 

@@ -40,12 +40,12 @@ from ._core import (
     _MONO_SIZE,
     VizWarning,
     _check_positive,
-    _Structure,
     _structure_and_view,
     format_number,
     render,
     write_atomic,
 )
+from ._structure import _Structure
 
 __all__ = ["BackwardPlayer", "EdgeStep", "Frame", "backward_frames", "backward_player"]
 
