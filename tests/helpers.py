@@ -1,11 +1,20 @@
-"""Helpers shared by the engine tests: float comparison with torch semantics."""
+"""Helpers shared by the tests: float comparison with torch semantics, torch leaves,
+assertion messages, the hypothesis strategy for floats of the whole float64 domain, and
+the ``gradwalk`` command line run as a subprocess."""
 
 from __future__ import annotations
 
+import html
 import math
+import os
+import subprocess
+import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import torch
+from hypothesis import strategies as st
 
 REL = 1e-12
 ABS = 1e-12
@@ -86,3 +95,71 @@ def tgrads(
 def fmt(x: float) -> str:
     """A float as repr, short enough for assertion messages."""
     return repr(float(x))
+
+
+def mismatch(what: str, engine: float, torch_value: Any) -> str:
+    """An assertion message: ``what``, then the engine's and torch's numbers."""
+    return f"{what}: engine {fmt(engine)}, torch {fmt(float(torch_value))}"
+
+
+#: Floats that break careless rules: zeros of both signs, infinities, nan, subnormals,
+#: the edges of exp's range, huge magnitudes.
+SPECIAL = (0.0, -0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5, 3.0, -8.0, math.inf, -math.inf, math.nan)
+SPECIAL += (1e308, -1e308, 1e200, 5e-324, -5e-324, 1e-310, 709.0, 710.0, -745.0, 1000.0)
+SPECIAL += (-1000.0, 1 / 3)
+
+
+def wild_floats() -> st.SearchStrategy[float]:
+    """Any float64, with the special values (inf, nan, zeros, subnormals, overflow) favoured."""
+    return st.one_of(st.sampled_from(SPECIAL), st.floats(allow_nan=True, allow_infinity=True))
+
+
+# --------------------------------------------------------- the gradwalk command line
+
+ROOT = Path(__file__).resolve().parent.parent
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+TIMEOUT = 120
+
+
+def gradwalk(
+    *args: str, cwd: Path, timeout: float = TIMEOUT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m gradwalk ARGS`` in ``cwd``; capture stdout and stderr as text."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
+    if env:
+        full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "gradwalk", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+        env=full_env,
+        check=False,
+    )
+
+
+def assert_one_line_error(
+    result: subprocess.CompletedProcess[str], prog: str, *fragments: str, code: int = 2
+) -> str:
+    """Exit ``code``, exactly one stderr line ``PROG: error: ...`` holding every fragment."""
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    line = lines[0]
+    assert line.startswith(f"{prog}: error: "), line
+    for fragment in fragments:
+        assert fragment in line, (fragment, line)
+    assert result.returncode == code, (result.returncode, line)
+    return line
+
+
+def svg_text(path: Path) -> str:
+    """The SVG's text with entities decoded (Graphviz writes '-' as &#45;)."""
+    return html.unescape(path.read_text(encoding="utf-8"))
+
+
+def fixed(x: float, decimals: int = 4) -> str:
+    """``x`` with ``decimals`` digits after the point (as the command line prints numbers)."""
+    return f"{x:.{decimals}f}"
