@@ -104,7 +104,7 @@ def propagate(order: list[Any]) -> None:
             if q is not None:
                 q.grad += g * n._l1
                 continue
-            for x, loc in zip(n._pn, n._ln):
+            for x, loc in zip(n._pn, n._ln):  # a dead relu neuron has none: it passes 0
                 x.grad += g * loc
         else:  # inf or nan: a masked local must give exactly 0, not inf * 0 = nan
             for p, loc in stored_edges(n):
@@ -124,8 +124,8 @@ def propagate_checked(order: list[Any]) -> None:
 
 def stored_edges(n: Any) -> list[tuple[Any, Any]]:
     """A node's ``(parent, stored local gradient)`` pairs, in order."""
-    if n._pn is not None:
-        return list(zip(n._pn, n._ln))
+    if n._pn is not None:  # a fused neuron; no local gradients: a dead relu, all masked
+        return list(zip(n._pn, n._ln)) if n._ln else [(p, MASKED) for p in n._pn]
     pairs = []
     if n._p0 is not None:
         pairs.append((n._p0, n._l0))

@@ -4,8 +4,10 @@ A neuron ``relu(w·x + b)`` built op by op is ``2n + 1`` nodes; fused it is
 one, whose parents are the weights, the Value inputs and the bias, and whose
 local gradients are d/dw_i = x_i, d/dx_i = w_i, d/db = 1. That is what makes
 the engine fast (the design notes measure 6x). The node keeps its edges in
-``_pn`` (parents) and ``_ln`` (local gradients), which ``backward`` reads, and
-its operands in ``_operands`` = ``(weights, inputs, bias)``; its op
+``_pn`` (parents) and ``_ln`` (local gradients), which ``backward`` reads.
+Its operands are kept once per ``dense`` call, not once per node: the nodes
+of one call share a :class:`DenseCall` (the weight rows, the inputs, the
+biases), where each finds its own row by its creation number. Its op
 (:data:`LINEAR`, :data:`LINEAR_RELU`) is a real entry of the op table, whose
 hooks read those fields.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
+from itertools import islice
 from typing import Any
 
 from .exact import MASKED
@@ -21,9 +24,40 @@ from .modes import AnomalyError, _state
 from .ops import Op, register
 from .value import Value, _creation, _make_leaf, _new, number
 
-__all__ = ["LINEAR", "LINEAR_RELU", "dense"]
+__all__ = ["LINEAR", "LINEAR_RELU", "DenseCall", "dense"]
 
 _NAN = float("nan")
+
+
+class DenseCall(tuple):
+    """The operands of one :func:`dense` call, shared by the nodes it made.
+
+    One flat tuple ``(inputs, first, row_0, ..., row_n-1, bias_0, ..., bias_n-1)``:
+    the node of row ``i`` has the creation number ``first + i``, the weights
+    ``row_i`` and the bias ``bias_i`` (None for 0), and every row has the same
+    ``inputs``. Flat and once per call, because then the garbage collector,
+    whose work grows with the containers a forward pass makes, tracks one
+    object per layer instead of one per neuron.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, inputs: tuple, first: int, rows: Sequence, biases: Sequence) -> DenseCall:
+        """The record of a call whose row ``i`` got the creation number ``first + i``."""
+        return tuple.__new__(cls, (inputs, first, *rows, *biases))
+
+    @property
+    def inputs(self) -> tuple:
+        """The inputs every row was applied to (Values and numbers)."""
+        return self[0]
+
+    def parts(self, node: Any) -> tuple[Any, tuple, Any]:
+        """``node``'s ``(weights, inputs, bias)``: its row, found by its creation number."""
+        n = (len(self) - 2) // 2
+        i = node._seq - self[1]
+        b = self[2 + n + i]
+        return self[2 + i], self[0], b if type(b) is Value else 0.0 if b is None else float(b)
 
 
 class FusedOp(Op):
@@ -32,7 +66,7 @@ class FusedOp(Op):
     __slots__ = ()
 
     def inputs_of(self, node: Any) -> tuple[Any, ...]:
-        weights, inputs, bias = node._operands
+        weights, inputs, bias = node._operands.parts(node)
         return (*weights, *inputs, bias)
 
     def edges_of(self, node: Any) -> list[tuple[Any, Any, str, str]]:
@@ -50,7 +84,7 @@ class FusedOp(Op):
 
     def graph_rule(self, node: Any, M: Any) -> list[tuple[Any, Any]]:
         """d/dw_i = x_i, d/dx_i = w_i, d/db = 1, as Values (``M`` None: as floats)."""
-        weights, inputs, bias = node._operands
+        weights, inputs, bias = node._operands.parts(node)
         dead = self is LINEAR_RELU and node.data == 0.0
         local = _local_rule(dead, as_value=M is not None)
         pairs: list[tuple[Any, Any]] = []
@@ -83,7 +117,7 @@ def _local_rule(dead: bool, as_value: bool = False) -> Any:
 def _operand_names(node: Any) -> list[str]:
     """The names of a fused node's edges, in order: w1, x1, w2, ..., b."""
     names = []
-    for i, x in enumerate(node._operands[1], 1):
+    for i, x in enumerate(node._operands.inputs, 1):
         names.append(f"w{i}")
         if type(x) is Value:
             names.append(f"x{i}")
@@ -126,16 +160,24 @@ def dense(
     all_values = len(xv) == nx
     op = LINEAR_RELU if relu else LINEAR
     # A dead relu neuron (pre-activation finite and <= 0): torch masks its
-    # gradient to zero, so every operand receives an exact zero. Leaves gain
-    # nothing from that; non-leaf inputs stay attached with MASKED so that
-    # the walk (and what reaches their own parents) is exactly torch's.
+    # gradient to zero, so every operand receives an exact zero, and adding
+    # an exact zero changes no sum that backward makes (an inner node's sum
+    # starts at +0.0; a leaf's pass total is added only if the leaf is
+    # reached). So a dead neuron passes nothing (its ``_ln`` is empty), but
+    # keeps its non-leaf inputs as parents, so that the walk, and what
+    # reaches their own parents, is exactly torch's.
     inner = [x for x in xv if x._op is not None]
-    inner_masked = (MASKED,) * len(inner)
+    # With no Value input, every row has the same local gradients: d/dw_i = x_i, d/db = 1.
+    shared_locals = (tuple(xd), (*xd, 1.0)) if not xv else None
+    # Consecutive creation numbers for the rows, taken in one step (a C loop
+    # that no other thread can interleave with), so row i's number is first + i.
+    seqs = list(islice(_creation, len(rows))) or [0]
+    first = seqs[0]
+    call = DenseCall.of(xs, first, rows, biases)
     mul = operator.mul
     fast = _state.fast
-    creation = _creation
     outs = []
-    for row, b in zip(rows, biases):
+    for row, b, seq in zip(rows, biases, seqs):
         if len(row) != nx:
             raise ValueError(f"dense: a row of {len(row)} weights for {nx} inputs")
         wd = [w.data if type(w) is Value else _not_a_weight(w) for w in row]
@@ -161,22 +203,25 @@ def dense(
             continue
         out._op = op
         out._p0 = out._l0 = out._p1 = out._l1 = out._const = None
-        out._seq = next(creation)
-        out._operands = (row, xs, b)
-        if dead and z - z == 0.0:  # finite and masked: only non-leaf operands stay attached
-            if tbias and b._op is not None:  # type: ignore[union-attr]
-                out._pn = [*inner, b]
-                out._ln = (*inner_masked, MASKED)
-            else:
-                out._pn = inner
-                out._ln = inner_masked
+        out._seq = seq
+        out._operands = call
+        if dead and z - z == 0.0:  # finite and masked: passes nothing (see above)
+            out._pn = [*inner, b] if tbias and b._op is not None else inner  # type: ignore[union-attr]
+            out._ln = ()
         elif dead:  # inf or nan, masked: each operand gets 0 * partner (see graph_rule)
             pairs = op.graph_rule(out, None)
             out._pn = [p for p, _ in pairs]
             out._ln = [loc for _, loc in pairs]
+        elif shared_locals is not None:  # no Value input: d/dw_i = x_i for every row
+            if tbias:
+                out._pn = [*row, b]
+                out._ln = shared_locals[1]
+            else:
+                out._pn = list(row)
+                out._ln = shared_locals[0]
         else:
             if not all_values:  # weights of Value inputs only
-                wd = [w for w, x in zip(wd, xs) if type(x) is Value] if xv else []
+                wd = [w for w, x in zip(wd, xs) if type(x) is Value]
             # Local gradients in a tuple of floats: the collector untracks it
             # at its first pass, so it never weighs on later collections.
             if tbias:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .fused import DenseCall
 from .ops import BY_NAME
 from .value import Value, _creation, _new
 
@@ -73,8 +74,10 @@ def deepcopy_graph(root: Value, memo: dict[int, Any]) -> Value:
 
             new._pn = [same(p) for p in v._pn]
             new._ln = v._ln if isinstance(v._ln, tuple) else list(v._ln)
-            weights, inputs, bias = v._operands
-            new._operands = ([same(w) for w in weights], tuple(same(x) for x in inputs), same(bias))
+            weights, inputs, bias = v._operands.parts(v)
+            new._operands = DenseCall.of(
+                tuple(same(x) for x in inputs), new._seq, [[same(w) for w in weights]], [same(bias)]
+            )
         memo[id(v)] = new
         memo.setdefault(id(memo), []).append(v)  # keep the original alive, as deepcopy does
     return memo[id(root)]
@@ -95,7 +98,7 @@ def reduce_graph(root: Value) -> tuple[Any, ...]:
             op.__reduce__()  # raises the TypeError that says how to register it
         fused = None
         if v._pn is not None:
-            weights, inputs, bias = v._operands
+            weights, inputs, bias = v._operands.parts(v)
             fused = (
                 [ref(p) for p in v._pn],
                 list(v._ln),
@@ -137,6 +140,8 @@ def _rebuild(table: list[tuple], index: int) -> Value:
 
             v._pn = [nodes[p] for p in pn]
             v._ln = tuple(ln)
-            v._operands = ([nodes[w] for w in weights], tuple(val(x) for x in inputs), val(bias))
+            v._operands = DenseCall.of(
+                tuple(val(x) for x in inputs), v._seq, [[nodes[w] for w in weights]], [val(bias)]
+            )
         nodes.append(v)
     return nodes[index]

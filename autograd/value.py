@@ -9,8 +9,10 @@ the same fields, each meaning one thing for every node:
 * ``_p1``, ``_l1``: operand ``b`` if it is a Value, and d(out)/d(b); else None.
 * ``_const``: the operand that is a number (``3`` in ``x * 3``), else None.
 * ``_pn``, ``_ln``: the parents and local gradients of a fused neuron (an
-  op of many operands, ``dense``, chapter 5), else None.
-* ``_operands``: a fused neuron's ``(weights, inputs, bias)``, else None.
+  op of many operands, ``dense``, chapter 5), else None. A dead relu neuron
+  has parents but no local gradients: all are masked (it passes exact zeros).
+* ``_operands``: for a fused neuron, the :class:`~autograd.fused.DenseCall` that
+  made it (its weights, inputs and bias), else None.
 * ``_seq``: creation order (``backward`` runs nodes in decreasing order, as torch).
 * ``_mark``: the last walk that visited the node (chapter 3).
 
@@ -245,7 +247,7 @@ class Value:
     @property
     def dense_parts(self) -> tuple[Sequence[Value], tuple, Value | float] | None:
         """For a fused :func:`dense` neuron, its ``(weights, inputs, bias)``; else None."""
-        return self._operands
+        return None if self._operands is None else self._operands.parts(self)
 
     def __repr__(self) -> str:
         parts = [f"data={self.data!r}", f"grad={self.grad!r}"]
