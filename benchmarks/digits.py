@@ -1,4 +1,4 @@
-"""Train the digits MLP (docs/lessons.md, lesson 5) and print test accuracy and wall time.
+"""Train the digits MLP (docs/lessons.md, lesson 6) and print test accuracy and wall time.
 
     python benchmarks/digits.py              # the main config: 64-32-10 ReLU, Adam, 10 epochs
     python benchmarks/digits.py --compare    # also squared error vs cross-entropy, deep vs wide
@@ -37,7 +37,7 @@ def _confusion(result: DigitsResult) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Parse the flags, train, print the results; returns the exit status."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--compare", action="store_true", help="run the §5 comparisons too")
+    ap.add_argument("--compare", action="store_true", help="run the lesson's comparisons too")
     ap.add_argument("--binarize", action="store_true", help="pixel > 7 -> 1, else 0")
     ap.add_argument("--epochs", type=int, default=DigitsConfig.epochs)
     ap.add_argument("--seed", type=int, default=DigitsConfig.seed)

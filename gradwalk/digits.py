@@ -1,6 +1,6 @@
 """Handwritten digits with an MLP: scikit-learn's bundled ``load_digits`` (8x8, 1,797 images).
 
-The worked example (§5) uses 16x16 binary images; this dataset ships with
+Lesson 6's worked example uses 16x16 binary images; this dataset ships with
 scikit-learn, works offline, and has 16 grey levels per pixel. Pixels are
 scaled to [0, 1]; ``binarize=True`` sets a pixel to 1 where its grey level
 is above 7 (ink) and 0 elsewhere, mirroring the original. A fixed-seed 20%

@@ -1,4 +1,4 @@
-"""The digits classifier (docs/lessons.md, lesson 5): data, split, and the main training run."""
+"""The digits classifier (docs/lessons.md, lesson 6): data, split, and the main training run."""
 
 from __future__ import annotations
 
