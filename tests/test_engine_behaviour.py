@@ -563,3 +563,21 @@ def test_repr_is_short_and_shows_data_and_grad() -> None:
         deep = deep + 1.0
     r = repr(deep)
     assert "10002.0" in r and len(r) <= 80, r  # no recursion into the graph
+
+
+def test_dense_parts_give_each_row_its_weights_inputs_and_bias() -> None:
+    from autograd import dense
+
+    rows = [[Value(1.0), Value(2.0)], [Value(-1.0), Value(0.5)], [Value(3.0), Value(0.0)]]
+    x = Value(4.0)
+    outs = dense(rows, [Value(0.25), None, 2], [x, 3])
+    assert [o.data for o in outs] == [1.0 * 4 + 2.0 * 3 + 0.25, -4.0 + 1.5 + 0.0, 12.0 + 0.0 + 2.0]
+    for o, row in zip(outs, rows):
+        weights, inputs, _ = o.dense_parts
+        assert weights is row and inputs == (x, 3)
+        assert o.inputs == (*row, x, 3, o.dense_parts[2])
+    biases = [o.dense_parts[2] for o in outs]
+    assert type(biases[0]) is Value and biases[0].data == 0.25
+    assert biases[1] == 0.0 and type(biases[1]) is float  # None is a zero bias
+    assert biases[2] == 2.0 and type(biases[2]) is float
+    assert Value(1.0).dense_parts is None and (x * 2).dense_parts is None

@@ -29,6 +29,50 @@ def _leaves(root: Value) -> list[Value]:
 # ------------------------------------------------------------------ threads
 
 
+def test_fused_neurons_made_in_many_threads_each_name_their_own_row() -> None:
+    # The nodes of one dense call find their row by their creation number, so
+    # numbers taken by other threads in the middle of a call must not shift it.
+    from autograd import dense
+
+    rows = [[Value(float(10 * r + c)) for c in range(3)] for r in range(40)]
+    biases = [Value(-float(r)) for r in range(40)]
+    made: list[list[Value]] = []
+    errors: list[BaseException] = []
+
+    def build(k: int) -> None:
+        try:
+            for j in range(200):
+                xs = [Value(float(k)), float(j), Value(0.5)]
+                outs = dense(rows, biases, xs)
+                noise = Value(1.0)
+                for _ in range(5):  # other nodes, made between the calls
+                    noise = noise * 1.0001
+                made.append([xs, outs])  # type: ignore[list-item]
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=build, args=(k,)) for k in range(6)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors
+    assert len(made) == 6 * 200
+    for xs, outs in made:
+        for r, out in enumerate(outs):
+            weights, inputs, bias = out.dense_parts
+            assert weights is rows[r] and bias is biases[r]
+            assert inputs == tuple(xs) and inputs[0] is xs[0]
+            # and the number is the row's own: w . x + b written out here
+            want = sum(float(10 * r + c) * x for c, x in enumerate([xs[0].data, xs[1], 0.5])) - r
+            assert out.data == want
+
+
 def test_concurrent_backward_through_a_shared_model_gives_the_sequential_sum() -> None:
     """8 threads, each backpropagating its own sample through one shared MLP, 20 times."""
     threads_n, passes = 8, 20
