@@ -37,15 +37,10 @@ class DenseCall(tuple):
     ``row_i`` and the bias ``bias_i`` (None for 0), and every row has the same
     ``inputs``. Flat and once per call, because then the garbage collector,
     whose work grows with the containers a forward pass makes, tracks one
-    object per layer instead of one per neuron.
+    object per layer call instead of one per neuron.
     """
 
     __slots__ = ()
-
-    @classmethod
-    def of(cls, inputs: tuple, first: int, rows: Sequence, biases: Sequence) -> DenseCall:
-        """The record of a call whose row ``i`` got the creation number ``first + i``."""
-        return tuple.__new__(cls, (inputs, first, *rows, *biases))
 
     @property
     def inputs(self) -> tuple:
@@ -173,14 +168,19 @@ def dense(
     # that no other thread can interleave with), so row i's number is first + i.
     seqs = list(islice(_creation, len(rows))) or [0]
     first = seqs[0]
-    call = DenseCall.of(xs, first, rows, biases)
+    call = DenseCall((xs, first, *rows, *biases))
+    for row in rows:
+        if len(row) != nx:
+            raise ValueError(f"dense: a row of {len(row)} weights for {nx} inputs")
+    # Every weight's number, read (and checked) in one pass for all rows.
+    flat = [w.data if type(w) is Value else _not_a_weight(w) for row in rows for w in row]
     mul = operator.mul
     fast = _state.fast
     outs = []
+    end = 0
     for row, b, seq in zip(rows, biases, seqs):
-        if len(row) != nx:
-            raise ValueError(f"dense: a row of {len(row)} weights for {nx} inputs")
-        wd = [w.data if type(w) is Value else _not_a_weight(w) for w in row]
+        start, end = end, end + nx
+        wd = flat[start:end]
         z = sum(map(mul, wd, xd))
         if b is None:
             b = 0.0

@@ -75,8 +75,8 @@ def deepcopy_graph(root: Value, memo: dict[int, Any]) -> Value:
             new._pn = [same(p) for p in v._pn]
             new._ln = v._ln if isinstance(v._ln, tuple) else list(v._ln)
             weights, inputs, bias = v._operands.parts(v)
-            new._operands = DenseCall.of(
-                tuple(same(x) for x in inputs), new._seq, [[same(w) for w in weights]], [same(bias)]
+            new._operands = DenseCall(
+                (tuple(same(x) for x in inputs), new._seq, [same(w) for w in weights], same(bias))
             )
         memo[id(v)] = new
         memo.setdefault(id(memo), []).append(v)  # keep the original alive, as deepcopy does
@@ -140,8 +140,8 @@ def _rebuild(table: list[tuple], index: int) -> Value:
 
             v._pn = [nodes[p] for p in pn]
             v._ln = tuple(ln)
-            v._operands = DenseCall.of(
-                tuple(val(x) for x in inputs), v._seq, [[nodes[w] for w in weights]], [val(bias)]
+            v._operands = DenseCall(
+                (tuple(val(x) for x in inputs), v._seq, [nodes[w] for w in weights], val(bias))
             )
         nodes.append(v)
     return nodes[index]
