@@ -138,7 +138,9 @@ def dense(
     Value, a number or None. With ``relu=True`` the activation is fused in
     too. Gradients equal those of the same expression built op by op in
     torch float64 (up to the rounding of the sum). The inputs are read once
-    for all rows.
+    for all rows. Each node keeps its row as given (``dense_parts`` returns
+    that very sequence), so replace a row rather than edit it in place while
+    its graph is in use.
     """
     if len(rows) != len(biases):
         raise ValueError(f"dense: {len(rows)} weight rows but {len(biases)} biases")
