@@ -29,6 +29,19 @@ def _leaves(root: Value) -> list[Value]:
 # ------------------------------------------------------------------ threads
 
 
+def _run_switching_often(threads: list[threading.Thread]) -> None:
+    """Start and join ``threads`` with the interpreter switching between them as often as it can."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+
+
 def test_fused_neurons_made_in_many_threads_each_name_their_own_row() -> None:
     # The nodes of one dense call find their row by their creation number, so
     # numbers taken by other threads in the middle of a call must not shift it.
@@ -51,16 +64,7 @@ def test_fused_neurons_made_in_many_threads_each_name_their_own_row() -> None:
         except BaseException as e:
             errors.append(e)
 
-    threads = [threading.Thread(target=build, args=(k,)) for k in range(6)]
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as possible
-    try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(interval)
+    _run_switching_often([threading.Thread(target=build, args=(k,)) for k in range(6)])
     assert not errors
     assert len(made) == 6 * 200
     for xs, outs in made:
@@ -97,16 +101,7 @@ def test_concurrent_backward_through_a_shared_model_gives_the_sequential_sum() -
         except BaseException as e:  # pragma: no cover - reported below
             errors.append(e)
 
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as possible
-    try:
-        ts = [threading.Thread(target=run, args=(g,)) for g in graphs]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
-    finally:
-        sys.setswitchinterval(old)
+    _run_switching_often([threading.Thread(target=run, args=(g,)) for g in graphs])
     assert not errors
     got = [p.grad for p in m.parameters()]
     wrong = [i for i, (a, b) in enumerate(zip(got, want)) if not close(a, b, rel=1e-9, abs_=1e-12)]

@@ -203,8 +203,8 @@ class _Structure(_DotWriter):
             op = v.op_name
             if v.is_leaf:
                 k = weight_of.get(id(v), bias_of.get(id(v)))
-            elif v.dense_parts is not None:
-                k = row_of.get(id(v.dense_parts[0]))
+            elif (parts := v.dense_parts) is not None:
+                k = row_of.get(id(parts[0]))
             elif op == "mul":  # w_i * x_i of an elementary neuron
                 a, b = v.inputs
                 ka = weight_of.get(id(a)) if type(a) is Value else None
@@ -378,6 +378,14 @@ class _Structure(_DotWriter):
         source = [b or f"v{i}" for i, b in enumerate(boxes)]
         by_inputs: dict[int, dict[str, int]] = {}
         rows_inside: dict[int, bool] = {}
+
+        def link(firsts: dict[str, int], box: str, i: int) -> None:
+            """One edge into ``box`` from each box or value in ``firsts`` (once per pair)."""
+            for src, pi in firsts.items():
+                if src != box and (src, box) not in seen:
+                    seen.add((src, box))
+                    edges.append((src, box, i, pi))
+
         for i, v in enumerate(self.order):
             if v.is_leaf:
                 continue
@@ -398,10 +406,7 @@ class _Structure(_DotWriter):
                         if type(x) is Value:
                             pi = index[id(x)]
                             firsts.setdefault(source[pi], pi)
-                for src, pi in firsts.items():
-                    if src != box and (src, box) not in seen:
-                        seen.add((src, box))
-                        edges.append((src, box, i, pi))
+                link(firsts, box, i)
                 continue
             if box is not None and all(type(x) is Value for x in v.inputs):
                 # the fast path for a collapsed node: one edge per box or value feeding it
@@ -409,15 +414,12 @@ class _Structure(_DotWriter):
                 for x in v.inputs:
                     pi = index[id(x)]
                     firsts.setdefault(source[pi], pi)
-                for src, pi in firsts.items():
-                    if src != box and (src, box) not in seen:
-                        seen.add((src, box))
-                        edges.append((src, box, i, pi))
+                link(firsts, box, i)
                 continue
             target = box if box is not None else f"o{i}"
             if box is None:
                 edges.append((f"o{i}", f"v{i}", i, None))
-            shared = v.dense_parts is not None or self.neuron_of[i] is not None
+            shared = parts is not None or self.neuron_of[i] is not None
             for j, x in enumerate(v.inputs):
                 pi: int | None = None
                 if type(x) is Value:

@@ -148,8 +148,9 @@ def _forward_text(structure: _Structure, i: int, precision: int) -> str:
     v = structure.order[i]
     out = format_number(v.data, precision)
     name = structure.display[i]
-    if v.dense_parts is not None:
-        return f"{name} = {v.op} over {len(v.dense_parts[1])} inputs = {out}"
+    parts = v.dense_parts
+    if parts is not None:
+        return f"{name} = {v.op} over {len(parts[1])} inputs = {out}"
     names, values = _operand_texts(structure, i, precision)
     symbolic, numeric = _apply_op(v.op, names), _apply_op(v.op, values)
     if symbolic == numeric:
