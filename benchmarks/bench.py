@@ -66,13 +66,17 @@ def moons_data() -> tuple[list[list[float]], list[float]]:
 
 
 def interleaved_ms(steps: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
-    """Median wall time in ms of each step, timed in turn (A B C A B C ...) so that a
-    machine whose speed drifts during the run slows every step alike."""
+    """Median wall time in ms of each step, timed in turn so that a machine whose speed
+    drifts during the run slows every step alike. The order is reversed every other
+    round (A B C, C B A, ...): a step can leave the collector's counts or the memory
+    allocator in a state that speeds up or slows down the step after it, and this way
+    every step follows every other equally often."""
     for step in steps.values():
         step()
     times: dict[str, list[float]] = {name: [] for name in steps}
-    for _ in range(repeats):
-        for name, step in steps.items():
+    forward = list(steps.items())
+    for r in range(repeats):
+        for name, step in forward if r % 2 == 0 else forward[::-1]:
             t = time.perf_counter()
             step()
             times[name].append((time.perf_counter() - t) * 1000)
