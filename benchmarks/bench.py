@@ -387,7 +387,7 @@ def main() -> None:
     for name, ms in mlp.items():
         print(f"  {name:28s} {ms:9.3f} ms   {ms / mlp['engine']:6.1f}x the engine's time")
 
-    print("\ndigits: train the default classifier (autograd.digits, target under 30 s)")
+    print("\ndigits: train the default classifier (gradwalk.digits, target under 30 s)")
     from gradwalk import digits
 
     result = digits.train()
