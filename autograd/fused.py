@@ -180,7 +180,7 @@ def dense(
     for row, b, seq in zip(rows, biases, seqs):
         # The row's numbers, read just before the row is used: while its
         # weights are still in the processor's cache (reading every row
-        # first, then building each row's edges, misses the cache 10% more
+        # first, then building each row's edges, misses the cache 10-12% more
         # often in benchmarks/count_step.py).
         wd = []
         keep = wd.append
