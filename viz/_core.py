@@ -31,7 +31,7 @@ from ._dot import (
     format_number,
 )
 from ._render import FORMATS, format_for_path, render
-from ._structure import _Structure
+from ._structure import _Structure, drawn
 
 # What graph.py and player.py take from here (this module is their one shared back end);
 # _Structure (defined in _structure.py) is re-exported for code that imports it from here.
@@ -175,14 +175,7 @@ def _more_edges_than(structure: _Structure, collapse: str, limit: int) -> bool:
             if type(x) is not Value:
                 count += box is None
                 continue
-            src = source[index[id(x)]]
-            if src == target:
-                continue
-            if box is not None or src[0] in "nl":
-                if (src, target) in seen:
-                    continue
-                seen.add((src, target))
-            count += 1
+            count += drawn(source[index[id(x)]], target, box, seen)
         if count > limit:
             return True
     return False

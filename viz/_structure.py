@@ -54,6 +54,23 @@ def _param_ids(model: object, params: Iterable[Value] | None) -> set[int]:
     return ids
 
 
+def drawn(src: str, target: str, box: str | None, seen: set[tuple[str, str]]) -> bool:
+    """Whether an operand edge ``src -> target`` is drawn (noted in ``seen`` if so).
+
+    Never inside one box; once per pair when it enters a box (``box`` is not
+    None) or leaves a neuron's or layer's box (``n...``/``l...``); every time
+    otherwise. :meth:`_Structure.edges` and the edge count that picks a
+    collapse mode both use this rule, so the count is what would be drawn.
+    """
+    if src == target:
+        return False
+    if box is not None or src[0] in "nl":
+        if (src, target) in seen:
+            return False
+        seen.add((src, target))
+    return True
+
+
 # ---------------------------------------------------------------------- structure
 
 
@@ -434,13 +451,8 @@ class _Structure(_DotWriter):
                     if src is None:
                         src = const_key[key] = f"c{len(consts)}"
                         consts[src] = x
-                if src == target:
-                    continue
-                if box is not None or src[0] in "nl":
-                    if (src, target) in seen:
-                        continue
-                    seen.add((src, target))
-                edges.append((src, target, i, pi))
+                if drawn(src, target, box, seen):
+                    edges.append((src, target, i, pi))
         uses: dict[int, int] = {}
         for src, _, _, pi in edges:
             if pi is not None and src == f"v{pi}" and self.order[pi].is_leaf:
