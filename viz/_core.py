@@ -142,9 +142,10 @@ def _choose_collapse(
 def _more_edges_than(structure: _Structure, collapse: str, limit: int) -> bool:
     """True if drawing collapsed by ``collapse`` gives more than ``limit`` edges.
 
-    Counts what :meth:`_Structure.edges` would draw (box to box once, every edge
-    into a free node), stopping as soon as the count passes ``limit``; a fused
-    neuron's weight row and input list are looked at once per box.
+    Counts the edges by the rule :meth:`_Structure.edges` draws them with
+    (:func:`drawn`), stopping as soon as the count passes ``limit``; a fused
+    neuron's weight row and input list are looked at once per box. It does not
+    take the drawing's shortcuts, so it can count more edges than are drawn.
     """
     boxes = structure.box_list(collapse)
     source = [b or f"v{i}" for i, b in enumerate(boxes)]

@@ -60,7 +60,7 @@ def drawn(src: str, target: str, box: str | None, seen: set[tuple[str, str]]) ->
     Never inside one box; once per pair when it enters a box (``box`` is not
     None) or leaves a neuron's or layer's box (``n...``/``l...``); every time
     otherwise. :meth:`_Structure.edges` and the edge count that picks a
-    collapse mode both use this rule, so the count is what would be drawn.
+    collapse mode both use this rule.
     """
     if src == target:
         return False
