@@ -56,7 +56,7 @@ def walk(root: Any, leaves: list[Any] | None = None, saved: list[float] | None =
             for x in n._pn:
                 if x._mark != mark:
                     x._mark = mark
-                    if x._op is None:
+                    if x._fn is None:
                         note_leaf(x)
                     else:
                         take(x)
@@ -64,14 +64,14 @@ def walk(root: Any, leaves: list[Any] | None = None, saved: list[float] | None =
             continue
         if p is not None and p._mark != mark:
             p._mark = mark
-            if p._op is None:
+            if p._fn is None:
                 note_leaf(p)
             else:
                 take(p)
                 push(p)
         if q is not None and q._mark != mark:
             q._mark = mark
-            if q._op is None:
+            if q._fn is None:
                 note_leaf(q)
             else:
                 take(q)
@@ -137,7 +137,7 @@ def stored_edges(n: Any) -> list[tuple[Any, Any]]:
 def raise_backward_nan(n: Any, i: int, p: Any, g: float, loc: Any) -> None:
     """Raise the AnomalyError that names where a nan first appeared in a backward pass."""
     raise AnomalyError(
-        f"backward: {n._op.name} (value {n.data!r}) passed nan to its operand "
+        f"backward: {n._fn.name} (value {n.data!r}) passed nan to its operand "
         f"#{i} {p!r}: incoming gradient {g!r} times local derivative {float(loc)!r}"
     )
 
@@ -173,7 +173,7 @@ class _Pass:
 
 def run_backward(root: Any, g0: float) -> None:
     """``root.backward(g0)``: one pass, serialised with other passes, undone if interrupted."""
-    if root._op is None:  # a leaf: d(self)/d(self) = 1
+    if root._fn is None:  # a leaf: d(self)/d(self) = 1
         with pass_lock:
             root.grad += g0
         return
@@ -206,7 +206,7 @@ def backward_steps(root: Any, grad: float = 1.0) -> Iterator[Any]:
     if type(root) is not Value:
         raise TypeError(f"backward_steps: root must be a Value, not {type(root).__name__}")
     g0 = number(grad, "backward grad")
-    if root._op is None:
+    if root._fn is None:
         root.grad += g0
         return
     with pass_lock:
@@ -232,7 +232,7 @@ def topological_order(root: Any) -> list[Any]:
 
     if type(root) is not Value:
         raise TypeError(f"topological_order: root must be a Value, not {type(root).__name__}")
-    if root._op is None:
+    if root._fn is None:
         return [root]
     with pass_lock:
         inner = walk(root)
@@ -240,7 +240,7 @@ def topological_order(root: Any) -> list[Any]:
     seen: set[int] = set()
     for n in inner:
         for p in n.inputs:  # operands, in order (numbers among them are skipped)
-            if type(p) is Value and p._op is None and id(p) not in seen:
+            if type(p) is Value and p._fn is None and id(p) not in seen:
                 seen.add(id(p))
                 order.append(p)
         order.append(n)

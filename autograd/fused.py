@@ -163,7 +163,7 @@ def dense(
     # reached). So a dead neuron passes nothing (its ``_ln`` is empty), but
     # keeps its non-leaf inputs as parents, so that the walk, and what
     # reaches their own parents, is exactly torch's.
-    inner = [x for x in xv if x._op is not None]
+    inner = [x for x in xv if x._fn is not None]
     # With no Value input, every row has the same local gradients: d/dw_i = x_i, d/db = 1.
     shared_locals = (tuple(xd), (*xd, 1.0)) if not xv else None
     # Consecutive creation numbers for the rows, taken in one step (a C loop
@@ -208,12 +208,12 @@ def dense(
             _make_leaf(out)
             outs.append(out)
             continue
-        out._op = op
+        out._fn = op
         out._p0 = out._l0 = out._p1 = out._l1 = out._const = None
         out._seq = seq
         out._operands = call
         if dead and z - z == 0.0:  # finite and masked: passes nothing (see above)
-            out._pn = [*inner, b] if tbias and b._op is not None else inner  # type: ignore[union-attr]
+            out._pn = [*inner, b] if tbias and b._fn is not None else inner  # type: ignore[union-attr]
             out._ln = ()
         elif dead:  # inf or nan, masked: each operand gets 0 * partner (see graph_rule)
             pairs = op.graph_rule(out, None)

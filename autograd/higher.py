@@ -117,7 +117,7 @@ def grad(
     elif not create_graph:
         grad_output = grad_output.data
     acc: dict[Value, Any] = {output: grad_output}
-    if output._op is not None:
+    if output._fn is not None:
         with pass_lock:
             order = walk(output)
         if create_graph:
@@ -152,7 +152,7 @@ def _accumulate_graph(order: list[Value], acc: dict[Value, Any]) -> None:
         g = get(n)
         if g is None:
             continue
-        for p, loc in n._op.graph_rule(n, GRAPH):  # type: ignore[union-attr]
+        for p, loc in n._fn.graph_rule(n, GRAPH):  # type: ignore[union-attr]
             c = 0.0 if loc is MASKED else g * loc
             prev = get(p)
             acc[p] = c if prev is None else prev + c

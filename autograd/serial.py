@@ -34,7 +34,7 @@ def _nodes(root: Value) -> list[Value]:
     stack = [root]
     while stack:
         n = stack.pop()
-        (inner if n._op is not None else leaves).append(n)
+        (inner if n._fn is not None else leaves).append(n)
         for x in n.inputs:
             if type(x) is Value and id(x) not in seen:
                 seen.add(id(x))
@@ -48,11 +48,11 @@ def _node_like(v: Value) -> Value:
     out.data = v.data
     out.grad = v.grad
     out.label = v.label
-    out._op = v._op
+    out._fn = v._fn
     out._l0 = v._l0
     out._l1 = v._l1
     out._const = v._const
-    out._seq = 0 if v._op is None else next(_creation)
+    out._seq = 0 if v._fn is None else next(_creation)
     out._mark = 0
     return out
 
@@ -93,7 +93,7 @@ def reduce_graph(root: Value) -> tuple[Any, ...]:
 
     table = []
     for v in nodes:
-        op = v._op
+        op = v._fn
         if op is not None and (not op.key or BY_NAME.get(op.key) is not op):
             op.__reduce__()  # raises the TypeError that says how to register it
         fused = None
@@ -123,7 +123,7 @@ def _rebuild(table: list[tuple], index: int) -> Value:
         v.data = data
         v.grad = grad_
         v.label = label
-        v._op = None if key is None else BY_NAME[key]
+        v._fn = None if key is None else BY_NAME[key]
         v._p0 = None if p0 is None else nodes[p0]
         v._l0 = l0
         v._p1 = None if p1 is None else nodes[p1]

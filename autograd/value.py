@@ -4,7 +4,7 @@ A ``Value`` made by hand is a leaf. An operation on Values makes a node with
 the same fields, each meaning one thing for every node:
 
 * ``data``, ``grad``, ``label``: the number, d(root)/d(this) after backward, a name.
-* ``_op``: the :class:`~autograd.ops.Op` that made it (None for a leaf).
+* ``_fn``: the :class:`~autograd.ops.Op` that made it (None for a leaf).
 * ``_p0``, ``_l0``: operand ``a`` if it is a Value, and d(out)/d(a); else None.
 * ``_p1``, ``_l1``: operand ``b`` if it is a Value, and d(out)/d(b); else None.
 * ``_const``: the operand that is a number (``3`` in ``x * 3``), else None.
@@ -87,7 +87,7 @@ class Value:
     either side) builds the graph; ``backward()`` fills ``.grad`` on every node.
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_p0", "_l0", "_p1", "_l1", "_const", "_pn",
+    __slots__ = ("data", "grad", "label", "_fn", "_p0", "_l0", "_p1", "_l1", "_const", "_pn",
                  "_ln", "_operands", "_seq", "_mark")  # fmt: skip
 
     data: float
@@ -202,17 +202,17 @@ class Value:
     @property
     def op(self) -> str:
         """The symbol of the operation that made this node; ``""`` for a leaf."""
-        return self._op.symbol if self._op is not None else ""
+        return self._fn.symbol if self._fn is not None else ""
 
     @property
     def op_name(self) -> str:
         """The operation's name (``"mul"``, ``"tanh"``); ``""`` for a leaf."""
-        return self._op.name if self._op is not None else ""
+        return self._fn.name if self._fn is not None else ""
 
     @property
     def is_leaf(self) -> bool:
         """True for a Value made by hand (or under ``no_grad``), not by an operation."""
-        return self._op is None
+        return self._fn is None
 
     @property
     def inputs(self) -> tuple[Value | float, ...]:
@@ -220,7 +220,7 @@ class Value:
 
         For a fused ``dense`` neuron: its weights, then its inputs, then its bias.
         """
-        return () if self._op is None else self._op.inputs_of(self)
+        return () if self._fn is None else self._fn.inputs_of(self)
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -235,9 +235,9 @@ class Value:
         two). For a fused :func:`dense` neuron: ``w1, x1, w2, x2, ..., b``
         (inputs that are numbers have no edge).
         """
-        if self._op is None:
+        if self._fn is None:
             return []
-        return [Edge(self, *e) for e in self._op.edges_of(self)]
+        return [Edge(self, *e) for e in self._fn.edges_of(self)]
 
     @property
     def local_grads(self) -> list[tuple[Value, float]]:
@@ -251,8 +251,8 @@ class Value:
 
     def __repr__(self) -> str:
         parts = [f"data={self.data!r}", f"grad={self.grad!r}"]
-        if self._op is not None:
-            parts.append(f"op={self._op.symbol!r}")
+        if self._fn is not None:
+            parts.append(f"op={self._fn.symbol!r}")
         if self.label:
             parts.append(f"label={self.label!r}")
         return f"Value({', '.join(parts)})"
@@ -277,7 +277,7 @@ class Value:
 
 
 def _make_leaf(out: Value) -> Value:
-    out._op = None
+    out._fn = None
     out._p0 = out._l0 = out._p1 = out._l1 = out._const = None
     out._pn = out._ln = out._operands = None
     out._seq = 0
@@ -303,7 +303,7 @@ def apply(op: Op, a: Value | float, b: Value | float | None = None) -> Value:
         out.data = d
         if not _state.fast and _guard(op, (a,), d):
             return _make_leaf(out)
-        out._op = op
+        out._fn = op
         out._p0 = a
         out._l0 = op.derivs[0](FLOAT, d, ad)  # type: ignore[misc]
         out._p1 = out._l1 = out._const = None
@@ -317,7 +317,7 @@ def apply(op: Op, a: Value | float, b: Value | float | None = None) -> Value:
     out.data = d
     if not _state.fast and _guard(op, (a, b), d):
         return _make_leaf(out)
-    out._op = op
+    out._fn = op
     if ta:
         out._p0 = a
         out._l0 = op.derivs[0](FLOAT, d, ad, bd)  # type: ignore[misc]
