@@ -28,7 +28,6 @@ import io
 import json
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,6 +35,8 @@ from typing import Any
 
 from autograd import gc_paused, no_grad
 from autograd.nn import register_live_view
+
+from ._files import write_atomic
 
 __all__ = ["LiveRecorder", "LiveView", "Snapshot", "live_view", "save_replay"]
 
@@ -317,24 +318,6 @@ def _escape(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # as open() would have made it, not mkstemp's 0600
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def save_replay(recorder: LiveRecorder, path: str | os.PathLike[str]) -> Path:
     """Write ``recorder``'s replay page to ``path`` atomically; return the path."""
     if not isinstance(recorder, LiveRecorder):
@@ -344,7 +327,8 @@ def save_replay(recorder: LiveRecorder, path: str | os.PathLike[str]) -> Path:
     p = Path(path)
     if not recorder.snapshots and recorder._pending is None:
         raise ValueError("nothing recorded yet: call update() (or pass it to fit) first")
-    _write_atomic(p, recorder.html().encode("utf-8"))
+    p.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(p, recorder.html())
     return p
 
 
