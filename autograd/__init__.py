@@ -39,6 +39,7 @@ from .modes import (
     no_grad,
 )
 from .ops import Op
+from .trace import Trace, TraceError, trace
 from .value import Edge, Value
 
 __all__ = [
@@ -46,6 +47,8 @@ __all__ = [
     "Edge",
     "GradcheckError",
     "Op",
+    "Trace",
+    "TraceError",
     "Value",
     "backward_steps",
     "dense",
@@ -57,6 +60,7 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "topological_order",
+    "trace",
 ]
 __version__ = "0.1.0"
 #: Marks this package as the gradwalk engine (another project also installs a package named
