@@ -39,7 +39,7 @@ from .modes import (
     no_grad,
 )
 from .ops import Op
-from .trace import Trace, TraceError, trace
+from .tracing import Trace, TraceError, code_of, trace
 from .value import Edge, Value
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "TraceError",
     "Value",
     "backward_steps",
+    "code_of",
     "dense",
     "detect_anomaly",
     "gc_paused",

@@ -30,7 +30,7 @@ from .functional import (
     hinge_loss,
     mse_loss,
 )
-from .trace import Trace, TraceError, _build, _commit, combined_batch
+from .tracing import Trace, TraceError, _build, _commit, combined_batch
 from .value import Value
 
 __all__ = ["TracedSteps", "traced_steps"]

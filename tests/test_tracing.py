@@ -313,7 +313,7 @@ def test_reading_data_is_refused_with_the_line() -> None:
         return h
 
     with pytest.raises(
-        TraceError, match=r"reads a Value's \.data at .*test_trace\.py:\d+: if h\.data"
+        TraceError, match=r"reads a Value's \.data at .*test_tracing\.py:\d+: if h\.data"
     ):
         trace(f, 1.0)
     assert type(Value.__dict__["data"]).__name__ == "member_descriptor"  # put back
@@ -500,3 +500,37 @@ def test_a_trace_is_a_trace() -> None:
     w = Value(2.0, label="w")
     t = trace(lambda x: w * x, 3.0)
     assert isinstance(t, Trace) and "1 parameters" in repr(t) and t.parameters == [w]
+
+
+# ------------------------------------------------------------------ gradwalk code
+
+
+def test_gradwalk_code_prints_code_that_runs_to_torchs_numbers(tmp_path: Any) -> None:
+    import torch
+    from helpers import gradwalk
+
+    import autograd.tracing as tr
+
+    r = gradwalk("code", "tanh(a*b + a**2)", "a=2", "b=-3", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "g_a += g_v2 * (2.0 * a)  # ∂v2/∂a = 2·a" in r.stdout
+    env = dict(tr._HELPERS)
+    exec(r.stdout, env)  # the printed text is the code itself
+    value, (ga, gb) = env["traced"]([Value(2.0), Value(-3.0)], 1.0)
+    a = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(-3.0, dtype=torch.float64, requires_grad=True)
+    out = torch.tanh(a * b + a**2)
+    out.backward()
+    assert value == out.item() and ga == a.grad.item() and gb == b.grad.item()
+    assert f"g_a = {a.grad.item()!r}" in r.stdout
+
+    bad = gradwalk("code", "tanh(a*", "a=2", cwd=tmp_path)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert "gradwalk code: error:" in bad.stderr
+
+
+def test_code_of_refuses_what_is_not_a_value() -> None:
+    from autograd import code_of
+
+    with pytest.raises(TypeError, match="root must be a Value, not float"):
+        code_of(1.0)  # type: ignore[arg-type]

@@ -41,10 +41,10 @@ from . import _math, functional, modes
 from . import value as _value_module
 from .exact import MASKED, contribution, one_minus_square
 from .modes import no_grad, pass_lock
-from .ops import FLOAT
+from .ops import FLOAT, const_text
 from .value import Value
 
-__all__ = ["Trace", "TraceError", "trace"]
+__all__ = ["Trace", "TraceError", "code_of", "trace"]
 
 _NEW_SUM = sys.version_info >= (3, 12)  # sum() of floats is compensated from 3.12 on
 
@@ -77,7 +77,7 @@ _ENGINE_MODULES = {
     "autograd.ops",
     "autograd.exact",
     "autograd._math",
-    "autograd.trace",
+    "autograd.tracing",
 }
 
 _slot_data = Value.__dict__["data"]  # the slot itself; swapped for a watcher while tracing
@@ -432,8 +432,9 @@ class _Writer:
         self.forward.append(f"{out} = {expr}  # {self.describe(n)}")
 
     def describe(self, n: Value) -> str:
+        """The operation as a learner writes it (numbers shown short: ``a ** 2``)."""
         op = n._fn
-        xs = [self.ref(x) for x in n.inputs]
+        xs = [self.ref(x) if type(x) is Value else const_text(float(x)) for x in n.inputs]
         if len(xs) == 1:
             return f"{op.symbol}({xs[0]})" if op.symbol.isalpha() else f"{op.symbol}{xs[0]}"
         return f" {op.symbol} ".join(xs)
@@ -1006,6 +1007,21 @@ def _build(
         if type(o) is Value and id(o) not in w.names.of:
             raise TraceError("trace: an output is not part of the traced graph")
     return Trace(fn, specs, w.params, _Parts(w, flat_names, out_names), w.env, _owners(fn))
+
+
+def code_of(root: Value) -> str:
+    """The forward and backward pass of an existing graph as straight-line Python, to read.
+
+    The same code :func:`trace` writes, for a graph already built (its leaves
+    are the function's parameters). It is text only: to run code on new
+    numbers, trace the function that builds the graph, which checks that its
+    path does not depend on them.
+    """
+    if type(root) is not Value:
+        raise TypeError(f"code_of: root must be a Value, not {type(root).__name__}")
+    w = _Writer(root, _graph(root, 0), [], _Recording())
+    w.write()
+    return _Parts(w, [], []).single()
 
 
 def trace(fn: Callable[..., Any], *example_args: Any) -> Trace:
