@@ -88,8 +88,27 @@ def _html(text: str) -> str:
     return text.replace("\n", "<BR/>")
 
 
+#: A name longer than this is shortened in the picture (with "…"); its tooltip has it whole.
+NAME_CHARS = 24
+
+
+def _short(name: str) -> str:
+    """A node's name as its box shows it: on one line, at most ``NAME_CHARS`` characters."""
+    text = " ".join(name.split())
+    return text if len(text) <= NAME_CHARS else text[: NAME_CHARS - 1] + "…"
+
+
+#: Graphviz refuses strings longer than 16384 bytes; tooltips are cut well before that.
+TEXT_CHARS = 2000
+
+
 def _quote(text: str) -> str:
-    """A double-quoted DOT string; backslashes are literal, newlines become ``\\n``."""
+    """A double-quoted DOT string; backslashes are literal, newlines become ``\\n``.
+
+    Text longer than ``TEXT_CHARS`` characters is cut there (with "…").
+    """
+    if len(text) > TEXT_CHARS:
+        text = text[: TEXT_CHARS - 1] + "…"
     text = "".join(ch if ch >= " " or ch == "\n" else " " for ch in text)
     text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{text}"'
@@ -262,12 +281,13 @@ class _DotWriter:
         v = self.order[i]
         fill, border = self._colors(i, view)
         name = self.display[i]
+        shown = _html(_short(name))
         if v.label:
-            cells = [f"<TD><B>{_html(name)}</B></TD>"]
+            cells = [f"<TD><B>{shown}</B></TD>"]
         elif i in self.names:  # a parameter named after its place in the model
-            cells = [f"<TD><I>{_html(name)}</I></TD>"]
+            cells = [f"<TD><I>{shown}</I></TD>"]
         else:  # a short id, so that every node has a name to be spoken of by
-            cells = [f'<TD><FONT COLOR="#6b7280">{_html(name)}</FONT></TD>']
+            cells = [f'<TD><FONT COLOR="#6b7280">{shown}</FONT></TD>']
         data: float | None = v.data if view.datas is None else view.datas[i]
         data_text = "data —" if data is None else f"data {format_number(data, view.precision)}"
         width = ""
