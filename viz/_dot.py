@@ -199,7 +199,10 @@ class _DotWriter:
         clusters = self._clusters(view, grouped_nodes)
         drawn = len(free_nodes) + sum(map(len, grouped_nodes.values()))
         drawn += sum(1 for line in clusters if ' class="group' in line)  # collapsed boxes
-        out[1] = out[1].replace("{settings}", _layout_settings(drawn, len(edges)))
+        settings = _layout_settings(drawn, len(edges))
+        if any(" rank=same; " in line for line in clusters):
+            settings += " remincross=false"  # its last pass would undo the neurons' order
+        out[1] = out[1].replace("{settings}", settings)
         out.extend(clusters)
         out.extend(free_nodes)
         current_target = None
@@ -298,9 +301,12 @@ class _DotWriter:
         if view.grad_widths is not None:
             width = f' WIDTH="{view.grad_widths[i]}" ALIGN="LEFT"'
         cells.append(f"<TD{width}>{_html(self._grad_text(i, view))}</TD>")
+        # Side by side (micrograd's record) when the graph runs left to right; stacked when it
+        # runs top to bottom, so that a rank of many values stays narrow.
+        rows = "".join(cells) if view.rankdir in ("LR", "RL") else "</TR><TR>".join(cells)
         table = (
             f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="{_CELL_PAD}" '
-            f'BGCOLOR="{fill}" COLOR="{border}"><TR>{"".join(cells)}</TR></TABLE>'
+            f'BGCOLOR="{fill}" COLOR="{border}"><TR>{rows}</TR></TABLE>'
         )
         classes = f"value {self.roles[i]}"
         if node_id != f"v{i}":
@@ -409,8 +415,28 @@ class _DotWriter:
                 )
                 out.extend("    " + s for s in grouped_nodes.get(k, []))
                 out.append("    }")
+            out.extend(self._in_order(layer.neurons, view))
             out.append("  }")
         return out
+
+    def _in_order(self, neurons: list[int], view: _View) -> list[str]:
+        """Invisible same-rank edges that keep a layer's neurons in order, as a textbook draws
+        them: neuron 0 first (at the top, or the left), each by its first parameter."""
+        collapse = view.collapse
+        anchors = []
+        for k in neurons:
+            if collapse == "neuron":
+                anchors.append(f"n{k}")
+                continue
+            leaves = [m for m in self.neurons[k].members if self.order[m].is_leaf]
+            if leaves:
+                anchors.append(f"v{min(leaves, key=lambda m: self.display[m])}")
+        if len(anchors) < 2:
+            return []
+        if view.rankdir in ("LR", "RL"):  # a rank runs bottom to top there
+            anchors.reverse()
+        chain = " -> ".join(anchors)
+        return [f"    {{ rank=same; {chain} [style=invis]; }}"]
 
 
 #: Layouts of more drawn nodes (value boxes, op ovals, constants, collapsed boxes) than

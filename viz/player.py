@@ -149,7 +149,9 @@ def _operand_texts(structure: _Structure, i: int, precision: int) -> tuple[list[
 
 def _apply_op(op: str, xs: list[str]) -> str:
     if len(xs) == 2 and not op.isalnum():
-        return f"{_term(xs[0])} {op} {_term(xs[1])}"
+        # a leading minus reads right except as a power's base: -6.0000 + 4.0000, (-1.0000) ** 2
+        first = xs[0] if op != "**" and _is_number(xs[0]) else _term(xs[0])
+        return f"{first} {op} {_term(xs[1])}"
     if len(xs) == 1 and not op.isalnum() and len(op) == 1:
         return f"{op}{_term(xs[0])}"
     return f"{op}({', '.join(xs)})"
