@@ -246,6 +246,16 @@ def _threshold(loss: str | LossFn) -> float:
     return 0.5 if loss == "binary_cross_entropy" else 0.0
 
 
+def _correct_data(output: list[float], target: Any, threshold: float, as_list: bool) -> bool:
+    """:func:`_correct` on the numbers a traced step returns (the outputs' values)."""
+    if as_list:
+        best = max(range(len(output)), key=output.__getitem__)
+        if isinstance(target, Sequence):
+            return best == max(range(len(target)), key=lambda i: target[i])
+        return best == target
+    return (output[0] > threshold) == (target > 0)
+
+
 def _correct(output: Any, target: Any, threshold: float) -> bool:
     if isinstance(output, list):  # class scores: the first largest wins, like argmax
         best = max(range(len(output)), key=lambda i: output[i].data)
@@ -321,6 +331,10 @@ class History:
     val_accuracy: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     iterations: int = 0
+    #: True when the steps ran on traced code (``autograd.trace``), False when eagerly.
+    traced: bool = False
+    #: Why the steps ran eagerly ("" when they were traced).
+    eager_reason: str = ""
     #: ``(epoch, iteration)`` where an interrupted run stopped, both from 0: ``iteration``
     #: updates of that epoch were completed; None for a run that finished.
     stopped: tuple[int, int] | None = None
@@ -334,6 +348,7 @@ class History:
             "val_accuracy": list(self.val_accuracy),
             "seconds": list(self.seconds),
             "iterations": self.iterations,
+            "traced": self.traced,
             "stopped": None if self.stopped is None else list(self.stopped),
         }
 
@@ -375,7 +390,10 @@ class _TextProgress:
         if step % self.every == 0 or info.get("last"):
             acc = info.get("accuracy")
             tail = f"  accuracy {acc:.3f}" if acc is not None else ""
-            print(f"step {step:6d}  epoch {info.get('epoch', 0) + 1:4d}  loss {loss:.6g}{tail}")
+            how = "  (traced)" if info.get("traced") else ""
+            print(
+                f"step {step:6d}  epoch {info.get('epoch', 0) + 1:4d}  loss {loss:.6g}{tail}{how}"
+            )
 
 
 def _is_view(live: object) -> bool:
@@ -453,6 +471,7 @@ def fit(
     callback: Callable[[int, History], None] | None = None,
     live: Any = False,
     live_every: int | None = None,
+    compiled: bool = True,
 ) -> History:
     """Train ``model`` on minibatches for ``epochs`` epochs; return a :class:`History`.
 
@@ -527,12 +546,20 @@ def fit(
     threshold = _threshold(loss)
     rng = random.Random(seed)
     n = len(X)
+    steps, eager_reason = (None, "compiled=False") if not compiled else (None, "")
+    if compiled:
+        from .traced_fit import traced_steps
+
+        y_val = validation[1] if validation is not None else ()
+        steps, eager_reason = traced_steps(model, loss, X, y, y_val)
     per_epoch = len(batches(n, batch_size, shuffle=False))
     total_steps = epochs * per_epoch
-    history = History()
+    history = History(traced=steps is not None, eager_reason=eager_reason)
     watch = _live_target(live, live_every, total_steps, model, X, y, loss)
     every = live_every or 1
     bar = _progress_bar(total_steps, progress)
+    if bar is not None:
+        bar.set_description("traced" if steps is not None else "eager")
     steps_before = getattr(optimizer, "steps", None)
     epoch = 0
     try:
@@ -544,37 +571,60 @@ def fit(
             for idx in batches(n, batch_size, rng=rng):
                 xb = [X[i] for i in idx]
                 yb = [y[i] for i in idx]
-                with gc_paused():  # graphs are acyclic: see gc_paused
-                    outs = [model(x) for x in xb]
-                    value = fn(outs, yb)
+                if steps is not None:
                     optimizer.zero_grad()
-                    value.backward()
+                    loss_value, outs = steps.run(xb, yb)
                     optimizer.step()
-                total += value.data * len(idx)
+                    right = sum(
+                        _correct_data(o, t, threshold, steps.returns_list) for o, t in zip(outs, yb)
+                    )
+                    root = None
+                else:
+                    with gc_paused():  # graphs are acyclic: see gc_paused
+                        outs = [model(x) for x in xb]
+                        value = fn(outs, yb)
+                        optimizer.zero_grad()
+                        value.backward()
+                        optimizer.step()
+                    loss_value = value.data
+                    right = sum(_correct(o, t, threshold) for o, t in zip(outs, yb))
+                    root = value
+                    del value
+                total += loss_value * len(idx)
                 seen += len(idx)
-                right = sum(_correct(o, t, threshold) for o, t in zip(outs, yb))
                 correct += right
                 step = history.iterations
                 history.iterations += 1
                 if watch is not None and (step % every == 0 or step == total_steps - 1):
                     watch.update(
                         step,
-                        value.data,
+                        loss_value,
                         epoch=epoch,
                         accuracy=right / len(idx),
                         model=model,
                         X=X,
                         y=y,
-                        root=value,
+                        root=root,
                         last=step == total_steps - 1,
+                        traced=steps is not None,
                     )
-                del outs, value
+                del outs, root
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(epoch=epoch + 1, loss=f"{total / seen:.4f}", refresh=False)
             history.loss.append(total / n)
             history.accuracy.append(correct / n)
-            if validation is not None:
+            if validation is not None and steps is not None:
+                val_loss, val_outs = steps.evaluate(validation[0], validation[1])
+                history.val_loss.append(val_loss)
+                history.val_accuracy.append(
+                    sum(
+                        _correct_data(o, t, threshold, steps.returns_list)
+                        for o, t in zip(val_outs, validation[1])
+                    )
+                    / len(validation[1])
+                )
+            elif validation is not None:
                 ev = evaluate(model, validation[0], validation[1], loss)
                 history.val_loss.append(ev["loss"])
                 history.val_accuracy.append(ev["accuracy"])
