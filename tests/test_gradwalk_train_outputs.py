@@ -118,8 +118,11 @@ def _tiny_result() -> SimpleNamespace:
     return SimpleNamespace(history=history, config=config, confusion=confusion, test_accuracy=0.7)
 
 
-def _interrupt_after(tmp_path: Path, delay: float, *args: str) -> subprocess.CompletedProcess[str]:
-    """Start ``gradwalk ARGS``, send SIGINT ``delay`` s after its first line, wait (bounded)."""
+def _interrupt_after(
+    tmp_path: Path, delay: float, *args: str, lines: int = 1
+) -> subprocess.CompletedProcess[str]:
+    """Start ``gradwalk ARGS``, send SIGINT ``delay`` s after its first ``lines`` lines of
+    output, wait for it to end (bounded)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "gradwalk", *args],
         cwd=tmp_path,
@@ -131,7 +134,7 @@ def _interrupt_after(tmp_path: Path, delay: float, *args: str) -> subprocess.Com
     )
     try:
         assert proc.stdout is not None
-        first = proc.stdout.readline()  # printed once the data is loaded, before training
+        first = "".join(proc.stdout.readline() for _ in range(lines))
         time.sleep(delay)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=120)
@@ -144,9 +147,9 @@ def _interrupt_after(tmp_path: Path, delay: float, *args: str) -> subprocess.Com
 
 def test_ctrl_c_during_training_writes_nothing_and_says_where_it_stopped(tmp_path: Path) -> None:
     args = ("train", "digits", "--epochs", "50", "--hidden", "16", "--no-progress")
-    result = _interrupt_after(
-        tmp_path, 1.0, *args, "--plots", "p", "--save-model", "m.json", "--live", "l.html"
-    )
+    outputs = ("--plots", "p", "--save-model", "m.json", "--live", "l.html")
+    # the second line is epoch 1's: training runs, and 49 epochs are left to interrupt
+    result = _interrupt_after(tmp_path, 0.2, *args, *outputs, lines=2)
     assert result.returncode == 130, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
