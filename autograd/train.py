@@ -10,6 +10,7 @@ iteration does one ``backward`` and one optimizer step.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import random
@@ -456,6 +457,30 @@ def _note_interrupt(
         exc.add_note(line)
 
 
+_OUTSIDE_THE_LOOP = (
+    "fit interrupted outside its training loop (preparing or finishing), so no update was cut short"
+)
+
+
+def _reports_interrupts(fit: Callable[..., History]) -> Callable[..., History]:
+    """``fit`` whose interrupts always carry a note: where in the loop, said by ``fit``
+    itself, or that it came before the first epoch or after the last (``exc.history`` None)."""
+
+    @functools.wraps(fit)
+    def run(*args: Any, **kwargs: Any) -> History:
+        try:
+            return fit(*args, **kwargs)
+        except KeyboardInterrupt as exc:
+            if not hasattr(exc, "history"):
+                exc.history = None  # type: ignore[attr-defined]
+                if hasattr(exc, "add_note"):
+                    exc.add_note(_OUTSIDE_THE_LOOP)
+            raise
+
+    return run
+
+
+@_reports_interrupts
 def fit(
     model: Any,
     X: Sequence[Sequence[float]],
@@ -509,6 +534,9 @@ def fit(
     nothing), a note saying where it stopped (``fit interrupted in epoch 3 of
     10, after 37 completed updates (...)``) and the run so far as
     ``exc.history``, whose ``stopped`` is ``(epoch, iteration)`` counted from 0.
+    Interrupted before the first epoch or after the last (checking the data,
+    tracing the step, closing the live view), the note says so and
+    ``exc.history`` is None.
     """
     X, y = _check_data(X, y, "fit")
     fn = _loss_fn(loss)
