@@ -105,7 +105,10 @@ class DerivativeReport:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        rows = [[fmt(f.x), fmt(f.expected), fmt(f.given)] for f in self.failures[:_SHOWN]]
+        rows = [
+            [fmt(f.x), "—" if _is_error(f) else fmt(f.expected), fmt(f.given)]
+            for f in self.failures[:_SHOWN]
+        ]
         return html_block(
             bool(self), self._verdict(), self._details(), rows, ["x", "expected", "given"]
         )
@@ -120,9 +123,14 @@ _MULTIPLES = (
 )
 
 
+def _is_error(f: PointFailure) -> bool:
+    """True when the learner's function failed at ``f.x`` (no value to compare)."""
+    return isinstance(f.given, str) and math.isnan(f.expected)
+
+
 def _failure_text(f: PointFailure, how: str = "") -> str:
     """``x = 0.5: expected 1, given 2``, or ``x = 0.5: df(0.5) raised KeyError: 'w'``."""
-    if isinstance(f.given, str) and math.isnan(f.expected):
+    if _is_error(f):
         return f"x = {fmt(f.x)}: {f.given}"
     return f"x = {fmt(f.x)}: expected {fmt(f.expected)}{how}, given {fmt(f.given)}"
 
