@@ -93,6 +93,16 @@ def test_everything_on_a_full_disk_says_nothing_was_saved(tmp_path: Path) -> Non
     assert "wrote" not in result.stdout
 
 
+def test_moons_replay_page_on_a_full_disk_is_one_line(tmp_path: Path) -> None:
+    with full_disk(tmp_path) as (full, limit):
+        args = ("train", "moons", "--epochs", "2", "--quiet", "--live", str(full / "m.html"))
+        result = run_limited(*args, cwd=tmp_path, limit=limit)
+        assert_one_line_error(
+            result, "gradwalk train moons", "cannot write replay page", "nothing was saved"
+        )
+        assert _leftovers(full) == []
+
+
 def test_the_model_is_written_before_the_optional_outputs(tmp_path: Path) -> None:
     result = run_limited(
         *TINY, "--live", "l.html", "--plots", "p", "--save-model", "m.json",
