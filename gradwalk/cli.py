@@ -82,15 +82,16 @@ examples:
 """
 
 _TRAIN_DESCRIPTION = """\
-Train a multi-layer perceptron on a dataset. The only dataset is 'digits':
-scikit-learn's 1,797 8x8 handwritten digits (64 inputs, 10 classes), 20% held
-out for testing.
+Train a multi-layer perceptron on a dataset: 'digits', scikit-learn's 1,797
+8x8 handwritten digits (64 inputs, 10 classes, 20% held out for testing), or
+'moons', micrograd's demo (100 points of two interleaving half-moons).
 """
 
 _TRAIN_EPILOG = """\
 examples:
   gradwalk train digits
   gradwalk train digits --hidden 32,16 --activation tanh --epochs 5
+  gradwalk train moons --live out/moons.html
 """
 
 _EXAMPLES_DESCRIPTION = """\
@@ -211,7 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     code.set_defaults(func=cmd_code)
 
-    train = add("train", "train an MLP on a dataset (digits)", _TRAIN_DESCRIPTION, _TRAIN_EPILOG)
+    train = add(
+        "train", "train an MLP on a dataset (digits, moons)", _TRAIN_DESCRIPTION, _TRAIN_EPILOG
+    )
     datasets = train.add_subparsers(dest="dataset", metavar="DATASET", required=True)
     from . import moons, train  # each dataset's subcommand owns its parser
 
