@@ -300,11 +300,16 @@ class _Names:
             base = f"v{next(self.count)}" if not base else f"v_{base}"
         name = base
         k = 2
-        while {name, "g_" + name, "z_" + name} & self.taken:
+        while {name, "g_" + name} & self.taken:
             name = f"{base}_{k}"
             k += 1
-        self.taken.update((name, "g_" + name, "z_" + name))
+        self.taken.update((name, "g_" + name))
         return name
+
+
+def _nonzero(x: Any) -> bool:
+    """True for a number operand that is not zero (dividing by it never raises)."""
+    return type(x) is not Value and float(x) != 0.0
 
 
 def _literal(x: float) -> str:
@@ -331,6 +336,7 @@ class _Writer:
         self.forward: list[str] = []
         self.backward: list[str] = []
         self.derived_done: set[int] = set()
+        self.sums: dict[int, str] = {}  # a fused neuron's sum before relu, by node
         self.params: list[Value] = []
         for a in args:
             self.names.name(a)
@@ -422,7 +428,9 @@ class _Writer:
             "relu": f"0.0 if {a} < 0.0 else {a}",
             "abs": f"abs({a})",
         }
-        if key == "pow_scalar":
+        if key == "div" and _nonzero(n.inputs[1]):
+            expr = f"{a} / {b}"
+        elif key == "pow_scalar":
             expr = f"{a} * {a}" if n.inputs[1] == 2.0 else f"pow_scalar({a}, {b})"
         elif key in simple:
             expr = simple[key]
@@ -447,7 +455,7 @@ class _Writer:
         else:
             s = " + ".join(["0.0", *terms])
         b = self.ref(bias)
-        z = f"z_{out}"
+        z = self.sums[id(n)] = self.names.fresh(f"z_{out}")
         self.forward.append(f"{z} = {s} + {b}  # Σ w·x + b")
         if relu:
             self.forward.append(f"{out} = 0.0 if {z} < 0.0 else {z}  # relu")
@@ -475,12 +483,13 @@ class _Writer:
         a = xs[0]
         b = xs[1] if len(xs) > 1 else ""
         d = f"∂{out}/∂"
+        shown = [x if type(v) is Value else const_text(float(v)) for x, v in zip(xs, inputs)]
 
         def formula(i: int) -> str:
             f = op.formula(n, i)
             if not f:
                 return ""
-            names = {"out": out, "a": a, "b": b}
+            names = {"out": out, "a": shown[0], "b": shown[-1]}
             return f"{d}{xs[i]} = " + f.format_map(names)
 
         if key == "add":
@@ -495,7 +504,10 @@ class _Writer:
         elif key == "neg":
             self.add(inputs[0], f"-{g}", formula(0))
         elif key == "div":
-            self.add(inputs[0], f"({g} / {b} if {b} else div({g}, {b}))", formula(0))
+            if _nonzero(inputs[1]):
+                self.add(inputs[0], f"{g} / {b}", formula(0))
+            else:
+                self.add(inputs[0], f"({g} / {b} if {b} else div({g}, {b}))", formula(0))
             self.add(inputs[1], f"{g} * -({out} / {b} if {b} else div({out}, {b}))", formula(1))
         elif key == "rdiv":
             r = f"div(1.0, {b})"
@@ -539,7 +551,7 @@ class _Writer:
     def backward_dense(self, n: Value, out: str, relu: bool) -> None:
         weights, inputs, bias = n.dense_parts  # type: ignore[misc]
         g = f"g_{out}"
-        z = f"z_{out}"
+        z = self.sums[id(n)]
         alive: list[tuple[Any, str, str]] = []
         for w, x in zip(weights, inputs):
             alive.append((w, f"{g} * {self.ref(x)}", f"∂{out}/∂{self.ref(w)} = {self.ref(x)}"))
