@@ -65,6 +65,8 @@ class _Recording:
         self.thread = threading.get_ident()
         #: id(float) -> (the float, the Values whose data it is the max of)
         self.derived: dict[int, tuple[float, list[Any]]] = {}
+        #: Values whose range fn checked (binary_cross_entropy's input), in order.
+        self.guards: list[Any] = []
         #: The refusal, if any (raised again should fn have caught it).
         self.refused = ""
 
@@ -154,6 +156,21 @@ def _recorded_max(vs: list[Any]) -> float:
     return fresh
 
 
+_check_probability = functional._check_probability
+
+
+def _recorded_check(x: Any) -> None:
+    """``functional._check_probability`` while tracing: checked now, and at every call."""
+    rec = _recording
+    if rec is None or threading.get_ident() != rec.thread:
+        return _check_probability(x)
+    d = x.data
+    if not 0.0 <= d <= 1.0:
+        raise ValueError(f"binary_cross_entropy input must be in [0, 1], got {d!r}")
+    rec.guards.append(x)
+    return None
+
+
 def _refuse_no_grad(self: Any) -> Any:
     rec = _recording
     if rec is not None and threading.get_ident() == rec.thread:
@@ -178,12 +195,14 @@ def _record(fn: Callable[..., Any], args: list[Any]) -> tuple[Any, _Recording, i
         Value.data = property(_watch_get, _watch_set)  # type: ignore[assignment,misc]
         no_grad.__enter__ = _refuse_no_grad  # type: ignore[method-assign]
         functional._max_data = _recorded_max
+        functional._check_probability = _recorded_check
         try:
             out = fn(*args)
         finally:
             Value.data = _slot_data  # type: ignore[misc]
             del no_grad.__enter__  # inherited again
             functional._max_data = _max_data
+            functional._check_probability = _check_probability
             _recording = None
     finally:
         _Recording.lock.release()
@@ -404,6 +423,17 @@ class _Writer:
                 self.backward_of(n)
 
     def forward_of(self, n: Value) -> None:
+        for x in n.inputs:
+            if type(x) is Value and any(x is g for g in self.rec.guards):
+                self.rec.guards = [g for g in self.rec.guards if g is not x]
+                name = self.ref(x)
+                self.forward.append(
+                    f"if not 0.0 <= {name} <= 1.0:  # binary_cross_entropy's input check"
+                )
+                self.forward.append(
+                    "    raise ValueError('binary_cross_entropy input must be in [0, 1], "
+                    f"got ' + repr({name}))"
+                )
         op = n._fn
         out = self.names.of[id(n)]
         key = op.key

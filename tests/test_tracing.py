@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import struct
 import threading
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from autograd.nn import (
     MLP,
     SGD,
     Adam,
+    binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
     fit,
@@ -121,7 +123,8 @@ def programs(draw: st.DrawFn, floats: st.SearchStrategy[float]) -> dict[str, Any
             continue
         else:  # a loss over two pool entries
             j = draw(st.integers(0, pool - 1))
-            instrs.append(("l", draw(st.sampled_from(("ce", "mse", "hinge", "bce", "sm"))), i, j))
+            losses = ("ce", "mse", "hinge", "bce", "sm", "bcep")
+            instrs.append(("l", draw(st.sampled_from(losses)), i, j))
         pool += 1
     return {
         "params": [draw(floats) for _ in range(n_params)],
@@ -160,6 +163,8 @@ def build(prog: dict[str, Any], params: list[Value]) -> Callable[..., Value]:
                     pool.append(hinge_loss([a, b], [1, -1]))
                 elif loss == "bce":
                     pool.append(binary_cross_entropy_with_logits([a, b], [1.0, 0.0]))
+                elif loss == "bcep":
+                    pool.append(binary_cross_entropy([a.sigmoid(), b.sigmoid()], [1.0, 0.25]))
                 else:
                     s = softmax([a, b, 2.0])
                     pool.append(s[0] * s[2])
@@ -173,6 +178,12 @@ def check_program(prog: dict[str, Any]) -> None:
     traced_params = [Value(x) for x in prog["params"]]
     seed = prog["seed"]
     fn = build(prog, traced_params)
+    try:
+        build(prog, [Value(x) for x in prog["params"]])(*[Value(a) for a in prog["args"]])
+    except ValueError as e:  # binary_cross_entropy of a non-probability: the trace says so too
+        with pytest.raises(ValueError, match=re.escape(str(e))):
+            trace(fn, *prog["args"])
+        return
     t = trace(fn, *prog["args"])
     for call in range(2):  # twice: gradients accumulate, a second call sees the same numbers
         got = t(*prog["args"], grad=seed)
@@ -249,6 +260,36 @@ def test_a_relu_network_with_a_dead_neuron_and_a_kink() -> None:
     assert (ws["w31"].grad, ws["w32"].grad) == tuple(L.dloss_dw3x)
 
 
+def test_lesson_3s_deep_network_and_softmax_trace_to_the_same_bits() -> None:
+    from gradwalk.lessons import LESSON3 as L
+    from gradwalk.worked import deep_forward
+
+    def loss() -> Value:
+        _, outs, _ = deep_forward(L.inputs)
+        logits = [outs[-2] * 3.0, outs[-1] - 1.0, outs[0]]
+        return cross_entropy(logits, 1) + softmax(logits)[2]
+
+    t = trace(loss)
+    value = t()
+    traced = {p.label: p.grad for p in t.parameters}
+    eager_root = loss()
+    eager_root.backward()
+    _, _, params = deep_forward(L.inputs)  # only for the labels' order
+    eager = {}
+    stack, seen = [eager_root], set()
+    while stack:  # every leaf of the eager graph, by label
+        v = stack.pop()
+        for p in v.inputs:
+            if type(p) is Value and id(p) not in seen:
+                seen.add(id(p))
+                stack.append(p)
+                if p.is_leaf:
+                    eager[p.label] = p.grad
+    assert same(value, eager_root.data)
+    assert set(traced) == set(eager) and len(traced) == len(params) + 2  # + the inputs x1, x2
+    assert_same([traced[k] for k in sorted(eager)], [eager[k] for k in sorted(eager)], "lesson 3")
+
+
 def test_the_fused_moons_model_traces_to_the_same_bits_as_backward_over_steps() -> None:
     rng = random.Random(3)
     data = [((rng.uniform(-1, 2), rng.uniform(-1, 1)), rng.choice((-1.0, 1.0))) for _ in range(20)]
@@ -278,6 +319,16 @@ def test_a_non_leaf_weight_of_a_dead_neuron_passes_torchs_zero_times_inf() -> No
     t = trace(lambda: dense([[x**-1.5858]], [None], [-1e-31], relu=True)[0])
     t()
     assert same(x.grad, xt.grad.item())
+
+
+def test_binary_cross_entropy_checks_its_input_at_every_call() -> None:
+    w = Value(0.5)
+    t = trace(lambda x: binary_cross_entropy(w * x, 1.0), 1.0)
+    t(1.5)
+    with pytest.raises(ValueError, match=r"input must be in \[0, 1\], got 2.0"):
+        t(4.0)
+    with pytest.raises(ValueError, match=r"input must be in \[0, 1\], got 2.0"):
+        binary_cross_entropy(w * 4.0, 1.0)  # as the eager engine says it
 
 
 def test_arguments_are_checked_at_the_boundary() -> None:
