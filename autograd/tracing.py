@@ -955,7 +955,7 @@ def _top_level(lines: list[str], i: int) -> bool:
 def combined_batch(traces: Sequence[Trace]) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """Batch functions for traces of the same parameters that differ only in their ends.
 
-    Returns ``(batch, forward)``: ``batch(P, seed, rows, which)`` runs each
+    Returns ``(batch, forward)``: ``batch(P, seed, rows, which, start=None)`` runs each
     row on the trace ``which[k]`` (an index into ``traces``), last row first, as
     one backward pass, so the parameters' sums are those of one ``backward``
     over the whole batch; it returns the rows' values and the pass totals.
@@ -969,12 +969,12 @@ def combined_batch(traces: Sequence[Trace]) -> tuple[Callable[..., Any], Callabl
             t._parts.args != first._parts.args
         ):
             raise TraceError("trace: the traces to combine have different parameters or arguments")
-    names: dict[str, Any] = {}
+    env: dict[str, Any] = {}
     for t in traces:
         for k, v in t._env.items():
             if k in ("traced", "traced_batch"):
                 continue
-            if names.setdefault(k, v) is not v:
+            if env.setdefault(k, v) is not v:
                 raise TraceError(f"trace: the traces to combine name two functions {k!r}")
     fwd = [p.forward for p in parts]
     bwd = [p.backward for p in parts]
@@ -989,7 +989,12 @@ def combined_batch(traces: Sequence[Trace]) -> tuple[Callable[..., Any], Callabl
     while tail and not all(_top_level(b, len(b) - tail) for b in bwd):
         tail -= 1
     p0 = parts[0]
-    lines = ["def traced_combined(P, seed, rows, which):", *_indent(p0.read + p0.zero, 1)]
+    lines = ["def traced_combined(P, seed, rows, which, start=None):", *_indent(p0.read, 1)]
+    if p0.params:
+        totals = ", ".join(f"g_{p}" for p in p0.params)
+        one = "," if len(p0.params) == 1 else ""
+        lines += ["    if start is None:", *_indent(p0.zero, 2)]
+        lines += ["    else:", f"        {totals}{one} = start"]
     lines.append("    values = [None] * len(rows)")
     lines.append("    for k in range(len(rows) - 1, -1, -1):  # last row first, as backward")
     lines += _indent(p0.unpack() + fwd[0][:head], 2)
@@ -1008,7 +1013,6 @@ def combined_batch(traces: Sequence[Trace]) -> tuple[Callable[..., Any], Callabl
         lines += _indent([*fwd[i][head:], f"values[k] = {p.value}"], 3)
     lines.append("    return values")
     source = "\n".join(lines) + "\n"
-    env = dict(names)
     exec(compile(source, f"<traces of {_fn_name(first.fn)}>", "exec"), env)
     return env["traced_combined"], env["traced_forward"]
 

@@ -427,6 +427,7 @@ def fit(
     callback: Callable[[int, History], None] | None = None,
     live: Any = False,
     live_every: int | None = None,
+    l2: float = 0.0,
     compiled: bool = True,
 ) -> History:
     """Train ``model`` on minibatches for ``epochs`` epochs; return a :class:`History`.
@@ -450,16 +451,32 @@ def fit(
     (and optionally ``close()``, called at the end) gets the step number
     (counted from 0), the batch loss and the keywords ``epoch``,
     ``accuracy`` (of that batch, before its update), ``model``, ``X``, ``y``,
-    ``root`` (the loss Value, its gradients on the parameters) and ``last``
-    (True on the final step); it is called after the optimizer step, every
-    ``live_every`` steps (default: every step) and on the last one.
-    ``live=True`` uses the view registered with :func:`register_live_view`
-    (``import viz`` registers one that redraws a Jupyter output in place); with
-    none registered it prints a plain line of progress to stdout, about ten
-    per run (or one every ``live_every`` steps).
+    ``root`` (the loss Value, its gradients on the parameters; None on a
+    traced step, which builds no graph), ``last`` (True on the final step) and
+    ``traced``; it is called after the optimizer step, every ``live_every``
+    steps (default: every step) and on the last one. ``live=True`` uses the
+    view registered with :func:`register_live_view` (``import viz`` registers
+    one that redraws a Jupyter output in place); with none registered it
+    prints a plain line of progress to stdout, about ten per run (or one every
+    ``live_every`` steps).
+
+    ``l2`` adds ``l2 * sum(p * p for p in model.parameters())`` to each
+    batch's loss, as micrograd's demo does.
+
+    ``compiled`` (the default) runs each step on traced code
+    (:func:`autograd.trace`) when the loss is one of the named losses (or
+    their functions) and the model traces: the per-sample loss is traced once
+    and each batch runs as one backward pass over it, giving the same
+    parameters, bit for bit, as the eager engine, several times faster. The
+    progress bar and line say ``traced``; ``History.traced`` records it and
+    ``History.eager_reason`` says why a run was eager. ``compiled=False``
+    always builds the graph and calls ``backward()``.
     """
     X, y = _check_data(X, y, "fit")
     fn = _loss_fn(loss)
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0.0 <= l2 < math.inf:
+        raise TypeError(f"l2 must be a finite number >= 0, not {l2!r}")
+    l2 = float(l2)
     if live_every is not None:
         live_every = _int(live_every, "live_every", 1)
     epochs = _int(epochs, "epochs", 0)
@@ -518,7 +535,7 @@ def fit(
                 yb = [y[i] for i in idx]
                 if steps is not None:
                     optimizer.zero_grad()
-                    loss_value, outs = steps.run(xb, yb)
+                    loss_value, outs = steps.run(xb, yb, l2)
                     optimizer.step()
                     right = sum(
                         _correct_data(o, t, threshold, steps.returns_list) for o, t in zip(outs, yb)
@@ -528,6 +545,9 @@ def fit(
                     with gc_paused():  # graphs are acyclic: see gc_paused
                         outs = [model(x) for x in xb]
                         value = fn(outs, yb)
+                        if l2:
+                            params = model.parameters()
+                            value = value + l2 * sum((p * p for p in params), Value(0.0))
                         optimizer.zero_grad()
                         value.backward()
                         optimizer.step()

@@ -512,6 +512,30 @@ def test_fit_traced_and_eager_give_the_same_bits(
         assert_same(getattr(ht, field), getattr(he, field), field)
 
 
+def test_fit_with_an_l2_term_traced_and_eager_give_the_same_bits() -> None:
+    X, y = _moons()
+    runs = []
+    for compiled in (True, False):
+        m = MLP(2, [8, 8, 1], seed=2)
+        h = fit(
+            m,
+            X,
+            [2 * v - 1 for v in y],
+            loss="hinge",
+            l2=1e-3,
+            optimizer=SGD(m.parameters(), lr=0.5),
+            epochs=4,
+            batch_size=len(X),
+            compiled=compiled,
+        )
+        runs.append((h, [p.data for p in m.parameters()]))
+    assert runs[0][0].traced and not runs[1][0].traced
+    assert_same(runs[0][1], runs[1][1], "parameters")
+    assert_same(runs[0][0].loss, runs[1][0].loss, "loss")
+    with pytest.raises(TypeError, match="l2 must be a finite number >= 0"):
+        fit(MLP(2, [1]), X, y, loss="mse", l2=-1.0)
+
+
 def test_fit_says_why_it_runs_eagerly() -> None:
     X, y = _moons(20)
     m = MLP(2, [4, 1], seed=0)
