@@ -26,8 +26,7 @@ Then ``nn.py`` (Neuron, Layer, MLP), ``functional.py`` (losses), ``optim.py``
 (SGD, Adam), ``train.py`` (``fit``) build on the engine.
 """
 
-from . import lecture  # noqa: F401 - the micrograd lecture's names on Value
-from .backward import backward_steps, topological_order
+from . import lecture, serial, userops  # noqa: F401 - they add to Value and Op
 from .fused import dense
 from .gradcheck import GradcheckError, gradcheck
 from .higher import grad
@@ -40,7 +39,8 @@ from .modes import (
     no_grad,
 )
 from .ops import Op
-from .value import Edge, Value
+from .value import Value
+from .viewing import Edge, backward_steps, topological_order
 
 __all__ = [
     "AnomalyError",
