@@ -37,10 +37,11 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import _math, functional, modes
+from . import _math, functional, modes, viewing
 from . import value as _value_module
+from .backward import lock as pass_lock
 from .exact import MASKED, contribution, one_minus_square
-from .modes import no_grad, pass_lock
+from .modes import no_grad
 from .ops import FLOAT, const_text
 from .value import Value
 
@@ -77,7 +78,8 @@ _ENGINE_MODULES = {
     "autograd.value",
     "autograd.fused",
     "autograd.ops",
-    "autograd.exact",
+    "autograd.userops",
+    "autograd._exact",
     "autograd._math",
     "autograd.tracing",
 }
@@ -516,7 +518,7 @@ class _Writer:
         shown = [x if type(v) is Value else const_text(float(v)) for x, v in zip(xs, inputs)]
 
         def formula(i: int) -> str:
-            f = op.formula(n, i)
+            f = viewing.formula(op, n, i)
             if not f:
                 return ""
             names = {"out": out, "a": shown[0], "b": shown[-1]}
