@@ -26,7 +26,7 @@ Then ``nn.py`` (Neuron, Layer, MLP), ``functional.py`` (losses), ``optim.py``
 (SGD, Adam), ``train.py`` (``fit``) build on the engine.
 """
 
-from .backward import backward_steps, topological_order
+from . import lecture, serial, userops  # noqa: F401 - they add to Value and Op
 from .fused import dense
 from .gradcheck import GradcheckError, gradcheck
 from .higher import grad
@@ -40,7 +40,8 @@ from .modes import (
 )
 from .ops import Op
 from .tracing import Trace, TraceError, code_of, trace
-from .value import Edge, Value
+from .value import Value
+from .viewing import Edge, backward_steps, topological_order
 
 __all__ = [
     "AnomalyError",

@@ -146,15 +146,30 @@ class TracedSteps:
             rows.append([*x, *args])
         return rows, which
 
-    def run(self, xb: list[Any], yb: list[Any]) -> tuple[float, list[list[float]]]:
-        """One batch: gradients added into the parameters; the mean loss and every output."""
+    def run(self, xb: list[Any], yb: list[Any], l2: float = 0.0) -> tuple[float, list[list[float]]]:
+        """One batch: gradients added into the parameters; the mean loss and every output.
+
+        With ``l2``, the loss has ``l2 * sum(p * p)`` added, as ``fit`` builds it:
+        its nodes are made after the samples', so backward reaches them first,
+        and each parameter's pass starts from ``l2 * p`` added twice (``p * p``
+        has two edges).
+        """
         rows, which = self._rows(xb, yb)
         n_terms = len(xb) * self.terms_per_sample()
         seed = _math.div(1.0, float(n_terms))
         params = next(iter(self.traces.values())).parameters
-        results, totals = self._run(params, seed, rows, which)
+        start = None
+        if l2:
+            start = tuple((-0.0 + l2 * p.data) + l2 * p.data for p in params)
+        results, totals = self._run(params, seed, rows, which, start)
         _commit(params, totals)
-        return self._split(results)
+        mean, outputs = self._split(results)
+        if l2:
+            reg = 0.0
+            for p in self.model.parameters():
+                reg = reg + p.data * p.data
+            mean = mean + l2 * reg
+        return mean, outputs
 
     def evaluate(self, X: Sequence[Any], y: Sequence[Any]) -> tuple[float, list[list[float]]]:
         """The mean loss and every output over ``X``, with no gradients (as ``evaluate``)."""

@@ -496,6 +496,7 @@ def fit(
     callback: Callable[[int, History], None] | None = None,
     live: Any = False,
     live_every: int | None = None,
+    l2: float = 0.0,
     compiled: bool = True,
 ) -> History:
     """Train ``model`` on minibatches for ``epochs`` epochs; return a :class:`History`.
@@ -519,15 +520,28 @@ def fit(
     (and optionally ``close()``, called at the end) gets the step number
     (counted from 0), the batch loss and the keywords ``epoch``,
     ``accuracy`` (of that batch, before its update), ``model``, ``X``, ``y``,
-    ``root`` (the loss Value, its gradients on the parameters) and ``last``
-    (True on the final step); it is called after the optimizer step, every
-    ``live_every`` steps (default: every step) and on the last one.
-    ``live`` may also be a factory that makes such an object, called once with
-    the keywords ``model``, ``X``, ``y``, ``loss`` and ``total_steps``:
-    ``live=viz.live_view`` redraws one Jupyter output in place. ``live=True``
-    uses the factory registered with :func:`register_live_view` (only an
-    explicit call registers one); with none registered it prints a plain line
-    of progress to stdout, about ten per run (or one every ``live_every`` steps).
+    ``root`` (the loss Value, its gradients on the parameters; None on a
+    traced step, which builds no graph), ``last`` (True on the final step) and
+    ``traced``; it is called after the optimizer step, every ``live_every``
+    steps (default: every step) and on the last one. ``live`` may also be a
+    factory that makes such an object, called once with the keywords
+    ``model``, ``X``, ``y``, ``loss`` and ``total_steps``: ``live=viz.live_view``
+    redraws one Jupyter output in place. ``live=True`` uses the factory
+    registered with :func:`register_live_view` (only an explicit call registers
+    one); with none registered it prints a plain line of progress to stdout,
+    about ten per run (or one every ``live_every`` steps).
+
+    ``l2`` adds ``l2 * sum(p * p for p in model.parameters())`` to each
+    batch's loss, as micrograd's demo does.
+
+    ``compiled`` (the default) runs each step on traced code
+    (:func:`autograd.trace`) when the loss is one of the named losses (or
+    their functions) and the model traces: the per-sample loss is traced once
+    and each batch runs as one backward pass over it, giving the same
+    parameters, bit for bit, as the eager engine, several times faster. The
+    progress bar and line say ``traced``; ``History.traced`` records it and
+    ``History.eager_reason`` says why a run was eager. ``compiled=False``
+    always builds the graph and calls ``backward()``.
 
     Ctrl-C stops training cleanly: the ``KeyboardInterrupt`` propagates with the
     parameters as after the last completed update (an optimizer step is all or
@@ -540,6 +554,9 @@ def fit(
     """
     X, y = _check_data(X, y, "fit")
     fn = _loss_fn(loss)
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0.0 <= l2 < math.inf:
+        raise TypeError(f"l2 must be a finite number >= 0, not {l2!r}")
+    l2 = float(l2)
     if live_every is not None:
         live_every = _int(live_every, "live_every", 1)
     epochs = _int(epochs, "epochs", 0)
@@ -574,23 +591,26 @@ def fit(
     threshold = _threshold(loss)
     rng = random.Random(seed)
     n = len(X)
-    steps, eager_reason = (None, "compiled=False") if not compiled else (None, "")
-    if compiled:
-        from .traced_fit import traced_steps
-
-        y_val = validation[1] if validation is not None else ()
-        steps, eager_reason = traced_steps(model, loss, X, y, y_val)
     per_epoch = len(batches(n, batch_size, shuffle=False))
     total_steps = epochs * per_epoch
-    history = History(traced=steps is not None, eager_reason=eager_reason)
-    watch = _live_target(live, live_every, total_steps, model, X, y, loss)
-    every = live_every or 1
-    bar = _progress_bar(total_steps, progress)
-    if bar is not None:
-        bar.set_description("traced" if steps is not None else "eager")
+    history = History()
     steps_before = getattr(optimizer, "steps", None)
     epoch = 0
+    steps = watch = bar = None
     try:
+        if compiled:  # tracing is part of the run: an interrupt during it is noted too
+            from .traced_fit import traced_steps
+
+            y_val = validation[1] if validation is not None else ()
+            steps, history.eager_reason = traced_steps(model, loss, X, y, y_val)
+        else:
+            history.eager_reason = "compiled=False"
+        history.traced = steps is not None
+        watch = _live_target(live, live_every, total_steps, model, X, y, loss)
+        every = live_every or 1
+        bar = _progress_bar(total_steps, progress)
+        if bar is not None:
+            bar.set_description("traced" if steps is not None else "eager")
         for epoch in range(epochs):
             start = time.perf_counter()
             total = 0.0
@@ -601,7 +621,7 @@ def fit(
                 yb = [y[i] for i in idx]
                 if steps is not None:
                     optimizer.zero_grad()
-                    loss_value, outs = steps.run(xb, yb)
+                    loss_value, outs = steps.run(xb, yb, l2)
                     optimizer.step()
                     right = sum(
                         _correct_data(o, t, threshold, steps.returns_list) for o, t in zip(outs, yb)
@@ -611,6 +631,9 @@ def fit(
                     with gc_paused():  # graphs are acyclic: see gc_paused
                         outs = [model(x) for x in xb]
                         value = fn(outs, yb)
+                        if l2:
+                            params = model.parameters()
+                            value = value + l2 * sum((p * p for p in params), Value(0.0))
                         optimizer.zero_grad()
                         value.backward()
                         optimizer.step()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import struct
 import threading
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from autograd.nn import (
     MLP,
     SGD,
     Adam,
+    binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
     fit,
@@ -121,7 +123,8 @@ def programs(draw: st.DrawFn, floats: st.SearchStrategy[float]) -> dict[str, Any
             continue
         else:  # a loss over two pool entries
             j = draw(st.integers(0, pool - 1))
-            instrs.append(("l", draw(st.sampled_from(("ce", "mse", "hinge", "bce", "sm"))), i, j))
+            losses = ("ce", "mse", "hinge", "bce", "sm", "bcep")
+            instrs.append(("l", draw(st.sampled_from(losses)), i, j))
         pool += 1
     return {
         "params": [draw(floats) for _ in range(n_params)],
@@ -160,6 +163,8 @@ def build(prog: dict[str, Any], params: list[Value]) -> Callable[..., Value]:
                     pool.append(hinge_loss([a, b], [1, -1]))
                 elif loss == "bce":
                     pool.append(binary_cross_entropy_with_logits([a, b], [1.0, 0.0]))
+                elif loss == "bcep":
+                    pool.append(binary_cross_entropy([a.sigmoid(), b.sigmoid()], [1.0, 0.25]))
                 else:
                     s = softmax([a, b, 2.0])
                     pool.append(s[0] * s[2])
@@ -173,6 +178,12 @@ def check_program(prog: dict[str, Any]) -> None:
     traced_params = [Value(x) for x in prog["params"]]
     seed = prog["seed"]
     fn = build(prog, traced_params)
+    try:
+        build(prog, [Value(x) for x in prog["params"]])(*[Value(a) for a in prog["args"]])
+    except ValueError as e:  # binary_cross_entropy of a non-probability: the trace says so too
+        with pytest.raises(ValueError, match=re.escape(str(e))):
+            trace(fn, *prog["args"])
+        return
     t = trace(fn, *prog["args"])
     for call in range(2):  # twice: gradients accumulate, a second call sees the same numbers
         got = t(*prog["args"], grad=seed)
@@ -207,9 +218,14 @@ def test_a_batch_is_one_backward_pass_over_every_row(
     rows = [prog["args"], other[:n_args], [a * 0.5 for a in prog["args"]]]
     eager_params = [Value(x) for x in prog["params"]]
     traced_params = [Value(x) for x in prog["params"]]
+    try:
+        outs = [build(prog, eager_params)(*[Value(a) for a in r]) for r in rows]
+    except ValueError as e:  # binary_cross_entropy of a non-probability: the trace says so too
+        with pytest.raises(ValueError, match=re.escape(str(e).split(", got")[0])):
+            trace(build(prog, traced_params), *prog["args"]).batch(rows, grad=1.0 / 3)
+        return
     t = trace(build(prog, traced_params), *prog["args"])
     values = t.batch(rows, grad=1.0 / 3)
-    outs = [build(prog, eager_params)(*[Value(a) for a in r]) for r in rows]
     total = outs[0] + outs[1] + outs[2]
     (total / 3.0).backward()
     assert_same(values, [o.data for o in outs], "values")
@@ -249,6 +265,36 @@ def test_a_relu_network_with_a_dead_neuron_and_a_kink() -> None:
     assert (ws["w31"].grad, ws["w32"].grad) == tuple(L.dloss_dw3x)
 
 
+def test_lesson_3s_deep_network_and_softmax_trace_to_the_same_bits() -> None:
+    from gradwalk.lessons import LESSON3 as L
+    from gradwalk.worked import deep_forward
+
+    def loss() -> Value:
+        _, outs, _ = deep_forward(L.inputs)
+        logits = [outs[-2] * 3.0, outs[-1] - 1.0, outs[0]]
+        return cross_entropy(logits, 1) + softmax(logits)[2]
+
+    t = trace(loss)
+    value = t()
+    traced = {p.label: p.grad for p in t.parameters}
+    eager_root = loss()
+    eager_root.backward()
+    _, _, params = deep_forward(L.inputs)  # only for the labels' order
+    eager = {}
+    stack, seen = [eager_root], set()
+    while stack:  # every leaf of the eager graph, by label
+        v = stack.pop()
+        for p in v.inputs:
+            if type(p) is Value and id(p) not in seen:
+                seen.add(id(p))
+                stack.append(p)
+                if p.is_leaf:
+                    eager[p.label] = p.grad
+    assert same(value, eager_root.data)
+    assert set(traced) == set(eager) and len(traced) == len(params) + 2  # + the inputs x1, x2
+    assert_same([traced[k] for k in sorted(eager)], [eager[k] for k in sorted(eager)], "lesson 3")
+
+
 def test_the_fused_moons_model_traces_to_the_same_bits_as_backward_over_steps() -> None:
     rng = random.Random(3)
     data = [((rng.uniform(-1, 2), rng.uniform(-1, 1)), rng.choice((-1.0, 1.0))) for _ in range(20)]
@@ -278,6 +324,16 @@ def test_a_non_leaf_weight_of_a_dead_neuron_passes_torchs_zero_times_inf() -> No
     t = trace(lambda: dense([[x**-1.5858]], [None], [-1e-31], relu=True)[0])
     t()
     assert same(x.grad, xt.grad.item())
+
+
+def test_binary_cross_entropy_checks_its_input_at_every_call() -> None:
+    w = Value(0.5)
+    t = trace(lambda x: binary_cross_entropy(w * x, 1.0), 1.0)
+    t(1.5)
+    with pytest.raises(ValueError, match=r"input must be in \[0, 1\], got 2.0"):
+        t(4.0)
+    with pytest.raises(ValueError, match=r"input must be in \[0, 1\], got 2.0"):
+        binary_cross_entropy(w * 4.0, 1.0)  # as the eager engine says it
 
 
 def test_arguments_are_checked_at_the_boundary() -> None:
@@ -461,6 +517,30 @@ def test_fit_traced_and_eager_give_the_same_bits(
         assert_same(getattr(ht, field), getattr(he, field), field)
 
 
+def test_fit_with_an_l2_term_traced_and_eager_give_the_same_bits() -> None:
+    X, y = _moons()
+    runs = []
+    for compiled in (True, False):
+        m = MLP(2, [8, 8, 1], seed=2)
+        h = fit(
+            m,
+            X,
+            [2 * v - 1 for v in y],
+            loss="hinge",
+            l2=1e-3,
+            optimizer=SGD(m.parameters(), lr=0.5),
+            epochs=4,
+            batch_size=len(X),
+            compiled=compiled,
+        )
+        runs.append((h, [p.data for p in m.parameters()]))
+    assert runs[0][0].traced and not runs[1][0].traced
+    assert_same(runs[0][1], runs[1][1], "parameters")
+    assert_same(runs[0][0].loss, runs[1][0].loss, "loss")
+    with pytest.raises(TypeError, match="l2 must be a finite number >= 0"):
+        fit(MLP(2, [1]), X, y, loss="mse", l2=-1.0)
+
+
 def test_fit_says_why_it_runs_eagerly() -> None:
     X, y = _moons(20)
     m = MLP(2, [4, 1], seed=0)
@@ -496,6 +576,18 @@ def test_fit_progress_line_says_traced(capsys: pytest.CaptureFixture[str]) -> No
     assert "(traced)" in capsys.readouterr().out
 
 
+def test_labels_of_any_spelling_become_distinct_python_names() -> None:
+    ws = [Value(0.5, label=x) for x in ("w²", "w2", "ﬁ", "fi", "1x", "for", "g_a", "a", "")]
+    t = trace(lambda x: sum((w * x for w in ws), Value(0.0)).tanh(), 0.3)
+    t(0.3)
+    eager = [Value(0.5) for _ in ws]
+    sum((w * 0.3 for w in eager), Value(0.0)).tanh().backward()
+    assert_same([w.grad for w in ws], [w.grad for w in eager], "grads")
+    names = [line.split(" = ")[0].strip() for line in t.source.splitlines() if "= P[" in line]
+    assert len(set(names)) == len(names) == len(ws) + 1  # and the sum's Value(0.0)
+    assert all(n.isascii() and n.isidentifier() for n in names)
+
+
 def test_a_trace_is_a_trace() -> None:
     w = Value(2.0, label="w")
     t = trace(lambda x: w * x, 3.0)
@@ -509,12 +601,12 @@ def test_gradwalk_code_prints_code_that_runs_to_torchs_numbers(tmp_path: Any) ->
     import torch
     from helpers import gradwalk
 
-    import autograd.tracing as tr
+    import autograd.codegen as cg
 
     r = gradwalk("code", "tanh(a*b + a**2)", "a=2", "b=-3", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "g_a += g_v2 * (2.0 * a)  # ∂v2/∂a = 2·a" in r.stdout
-    env = dict(tr._HELPERS)
+    env = dict(cg.HELPERS)
     exec(r.stdout, env)  # the printed text is the code itself
     value, (ga, gb) = env["traced"]([Value(2.0), Value(-3.0)], 1.0)
     a = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
