@@ -14,16 +14,19 @@
 Every option is checked before any work. Bad input and a failure while
 writing a file are one line on stderr (``gradwalk render: error: ...``) and
 exit code 2; Ctrl-C is 130, with a line saying where it stopped and what was
-written. At start-up, before importing the engine,
-:func:`main` checks that ``autograd`` is this project's (not HIPS autograd).
-This module imports only the standard library at import time.
+written (also when it lands in a finalizer, where Python would ignore it). At
+start-up, before importing the engine, :func:`main` checks that ``autograd`` is
+this project's (not HIPS autograd). This module imports only the standard
+library at import time.
 """
 
 from __future__ import annotations
 
+import _thread
 import argparse
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -326,6 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     state = {"prog": PROG}
     real_stdout = sys.stdout
     sys.stdout = _GuardedStream(real_stdout)  # type: ignore[assignment]
+    unraisable = sys.unraisablehook
+    redeliver = sys.unraisablehook = _RedeliverInterrupts(unraisable)
     try:
         code = _run(argv, state)
         sys.stdout.flush()
@@ -348,8 +353,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return 1
     finally:
+        sys.unraisablehook = unraisable
+        redeliver.cancel()
         if isinstance(sys.stdout, _GuardedStream):
             sys.stdout = real_stdout
+
+
+class _RedeliverInterrupts:
+    """An ``unraisablehook`` that hands a Ctrl-C back to the command.
+
+    Python cannot raise out of a finalizer or a weak reference's callback, so a
+    ``KeyboardInterrupt`` that lands in one is "ignored" (printed with a traceback)
+    and the command would run on. Here it is delivered again to the main thread,
+    where it stops the command like any other Ctrl-C: from another thread, a moment
+    later, so that it arrives after the finalizer has returned. :meth:`cancel`
+    drops one still pending when the command has ended.
+    """
+
+    def __init__(self, previous: Any) -> None:
+        self.previous = previous
+        self.pending: list[threading.Timer] = []
+
+    def __call__(self, unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            later = threading.Timer(0.05, _thread.interrupt_main)
+            later.daemon = True
+            self.pending.append(later)
+            later.start()
+            return
+        self.previous(unraisable)
+
+    def cancel(self) -> None:
+        for later in self.pending:
+            later.cancel()
 
 
 def _error(line: str) -> None:

@@ -206,3 +206,40 @@ def test_an_interrupt_while_writing_the_plots_leaves_none(
     with pytest.raises(KeyboardInterrupt):
         save_plots(_tiny_result(), tmp_path / "new" / "plots")
     assert list(tmp_path.iterdir()) == []
+
+
+_FINALIZER_INTERRUPT = """
+import sys, time
+import gradwalk.demo
+from gradwalk.cli import main
+
+class Finalized:
+    def __del__(self):
+        raise KeyboardInterrupt  # as a Ctrl-C landing in a finalizer (Python ignores it)
+
+def command(args):
+    Finalized()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        pass
+    print("ran on after the interrupt")
+    return 0
+
+gradwalk.demo.cmd_examples = command
+sys.exit(main(["examples"]))
+"""
+
+
+def test_ctrl_c_in_a_finalizer_still_stops_the_command(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _FINALIZER_INTERRUPT],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 130, (result.stdout, result.stderr)
+    assert result.stderr.strip() == "gradwalk examples: interrupted", result.stderr
+    assert "ran on" not in result.stdout
