@@ -337,9 +337,11 @@ from .functional import (  # noqa: E402
 from .optim import SGD, Adam, Optimizer  # noqa: E402
 from .torch_bridge import from_torch, to_torch  # noqa: E402
 from .train import (  # noqa: E402
+    DeadReluWarning,
     History,
     accuracy,
     batches,
+    dead_relu_layers,
     evaluate,
     fit,
     predict,
@@ -349,6 +351,7 @@ from .train import (  # noqa: E402
 __all__ += [
     "SGD",
     "Adam",
+    "DeadReluWarning",
     "History",
     "Optimizer",
     "accuracy",
@@ -356,6 +359,7 @@ __all__ += [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
+    "dead_relu_layers",
     "evaluate",
     "fit",
     "from_torch",

@@ -14,6 +14,7 @@ import math
 import numbers
 import random
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,10 +32,12 @@ from .value import Value
 
 __all__ = [
     "LOSSES",
+    "DeadReluWarning",
     "History",
     "LiveFactory",
     "accuracy",
     "batches",
+    "dead_relu_layers",
     "evaluate",
     "fit",
     "predict",
@@ -302,6 +305,89 @@ def evaluate(
     return {"loss": value.data, "accuracy": acc}
 
 
+# ------------------------------------------------------------------ dead ReLU layers
+
+
+class DeadReluWarning(UserWarning):
+    """A hidden ReLU layer output 0 for every sample of a batch: training has stalled."""
+
+
+def dead_relu_layers(model: Any, X: Sequence[Sequence[float]], *, warn: bool = True) -> list[int]:
+    """The hidden ReLU layers (numbered from 1) whose every neuron outputs 0 on all of ``X``.
+
+    Such a layer passes no gradient back, so the layers before it stop
+    learning and the network gives the same output for every sample: the
+    loss stalls. ``warn`` issues a :class:`DeadReluWarning` saying so when
+    the list is not empty. Computed under ``no_grad``; a model without
+    ``layers`` (an :class:`~autograd.nn.MLP` has them) gives ``[]``.
+    """
+    if isinstance(X, (str, bytes)) or not isinstance(X, Sequence):
+        raise TypeError(f"dead_relu_layers: X must be a list of samples, not {type(X).__name__}")
+    dead = _dead_layers(model, X)
+    if dead and warn:
+        _warn_dead(model, dead, "given", stacklevel=3)
+    return dead
+
+
+def _hidden_relus(model: Any) -> list[int]:
+    """Indices of the hidden layers (all but the last) whose activation is ReLU."""
+    layers = getattr(model, "layers", None)
+    if not isinstance(layers, list):
+        return []
+    return [i for i, la in enumerate(layers[:-1]) if getattr(la, "activation", None) == "relu"]
+
+
+def _dead_layers(model: Any, X: Sequence[Sequence[float]]) -> list[int]:
+    hidden = _hidden_relus(model)
+    alive: set[int] = set()
+    with no_grad():
+        for x in X:
+            if len(alive) == len(hidden):
+                return []
+            out: Any = x
+            for i, layer in enumerate(model.layers[: hidden[-1] + 1]):
+                out = layer(out)
+                out = out if isinstance(out, list) else [out]
+                if i in hidden and any(v.data != 0.0 for v in out):
+                    alive.add(i)
+    return [i + 1 for i in hidden if i not in alive]
+
+
+def _warn_dead(model: Any, dead: list[int], where: str, stacklevel: int) -> None:
+    sizes = ", ".join(
+        f"{i} ({len(getattr(model.layers[i - 1], 'neurons', ()))} neurons)" for i in dead
+    )
+    warnings.warn(
+        f"every ReLU in hidden layer {sizes} outputs 0 for every sample {where}: no gradient "
+        "gets back through it, so it and the layers before it cannot learn and the network "
+        "predicts the same for every sample (training has stalled on dead ReLUs). Try another "
+        "seed or a smaller learning rate, or tanh (the micrograd lecture's network is "
+        "MLP(nin, sizes, activation='tanh', output_activation='tanh')).",
+        DeadReluWarning,
+        stacklevel=stacklevel + 1,
+    )
+
+
+def _stalled(model: Any, xb: list[Any]) -> bool | None:
+    """After a backward pass: True (and a warning) if a hidden ReLU layer was dead for the batch.
+
+    None when the cheap sign is absent (some gradient reached a bias of every
+    hidden ReLU layer); only when it is present, the forward check on the batch.
+    """
+    if not any(
+        all(
+            type(getattr(n, "b", None)) is Value and n.b.grad == 0.0
+            for n in getattr(model.layers[i], "neurons", [None])
+        )
+        for i in _hidden_relus(model)
+    ):
+        return None
+    dead = _dead_layers(model, xb)
+    if dead:
+        _warn_dead(model, dead, "of a whole batch", stacklevel=3)  # points at fit's caller
+    return bool(dead)
+
+
 # ------------------------------------------------------------------ fit
 
 
@@ -438,6 +524,10 @@ def fit(
     (``import viz`` registers one that redraws a Jupyter output in place); with
     none registered it prints a plain line of progress to stdout, about ten
     per run (or one every ``live_every`` steps).
+
+    A hidden ReLU layer whose every neuron outputs 0 for a whole batch stalls
+    training (see :func:`dead_relu_layers`); ``fit`` says so once per run,
+    with a :class:`DeadReluWarning`.
     """
     X, y = _check_data(X, y, "fit")
     fn = _loss_fn(loss)
@@ -480,6 +570,7 @@ def fit(
     watch = _live_target(live, live_every, total_steps, model, X, y, loss)
     every = live_every or 1
     bar = _progress_bar(total_steps, progress)
+    stalled, checked = False, -1
     try:
         for epoch in range(epochs):
             start = time.perf_counter()
@@ -495,6 +586,10 @@ def fit(
                     optimizer.zero_grad()
                     value.backward()
                     optimizer.step()
+                if not stalled and checked < epoch:  # said once; looked into once an epoch at most
+                    found = _stalled(model, xb)
+                    if found is not None:
+                        stalled, checked = found, epoch
                 total += value.data * len(idx)
                 seen += len(idx)
                 right = sum(_correct(o, t, threshold) for o, t in zip(outs, yb))
