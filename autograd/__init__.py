@@ -26,6 +26,7 @@ Then ``nn.py`` (Neuron, Layer, MLP), ``functional.py`` (losses), ``optim.py``
 (SGD, Adam), ``train.py`` (``fit``) build on the engine.
 """
 
+from . import lecture  # noqa: F401 - the micrograd lecture's names on Value
 from .backward import backward_steps, topological_order
 from .fused import dense
 from .gradcheck import GradcheckError, gradcheck

@@ -12,6 +12,7 @@ copy's memo).
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from .fused import DenseCall
@@ -78,6 +79,8 @@ def deepcopy_graph(root: Value, memo: dict[int, Any]) -> Value:
             new._operands = DenseCall(
                 (tuple(same(x) for x in inputs), new._seq, [same(w) for w in weights], same(bias))
             )
+        if v.__dict__:  # attributes the user's own code set (an optimizer's moments)
+            new.__dict__.update(copy.deepcopy(v.__dict__, memo))
         memo[id(v)] = new
         memo.setdefault(id(memo), []).append(v)  # keep the original alive, as deepcopy does
     return memo[id(root)]
@@ -110,7 +113,7 @@ def reduce_graph(root: Value) -> tuple[Any, ...]:
             v.data, v.grad, v.label, None if op is None else op.key,
             None if v._p0 is None else row[id(v._p0)], v._l0,
             None if v._p1 is None else row[id(v._p1)], v._l1,
-            v._const, fused,
+            v._const, fused, v.__dict__ or None,
         ))  # fmt: skip
     return (_rebuild, (table, row[id(root)]))
 
@@ -118,7 +121,7 @@ def reduce_graph(root: Value) -> tuple[Any, ...]:
 def _rebuild(table: list[tuple], index: int) -> Value:
     """Unpickle: make the nodes of ``table`` in order and return row ``index``."""
     nodes: list[Value] = []
-    for data, grad_, label, key, p0, l0, p1, l1, const, fused in table:
+    for data, grad_, label, key, p0, l0, p1, l1, const, fused, attrs in table:
         v = _new(Value)
         v.data = data
         v.grad = grad_
@@ -143,5 +146,7 @@ def _rebuild(table: list[tuple], index: int) -> Value:
             v._operands = DenseCall(
                 (tuple(val(x) for x in inputs), v._seq, [nodes[w] for w in weights], val(bias))
             )
+        if attrs:
+            v.__dict__.update(attrs)
         nodes.append(v)
     return nodes[index]

@@ -85,22 +85,27 @@ class Value:
 
     ``Value(2.0, label="a")`` is a leaf. Arithmetic with Values (or numbers on
     either side) builds the graph; ``backward()`` fills ``.grad`` on every node.
+    ``_children`` and ``_op`` make a node the micrograd lecture's way (``lecture.py``).
+    Your own code may keep attributes on a Value (an optimizer's ``p.m``); copies
+    and pickles keep them.
     """
 
     __slots__ = ("data", "grad", "label", "_fn", "_p0", "_l0", "_p1", "_l1", "_const", "_pn",
-                 "_ln", "_operands", "_seq", "_mark")  # fmt: skip
+                 "_ln", "_operands", "_seq", "_mark", "__dict__")  # fmt: skip
 
     data: float
     grad: float
     label: str
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    def __init__(self, data: Number, _children: tuple = (), _op: str = "", label: str = "") -> None:
         if type(label) is not str:
             raise TypeError(f"label must be a str, not {type(label).__name__}")
         self.data = number(data, "Value data")
         self.grad = 0.0
         self.label = label
         _make_leaf(self)
+        if _children or _op:  # a node made the micrograd lecture's way (lecture.py)
+            self._lecture_init(_children, _op)  # type: ignore[attr-defined]
 
     # -- arithmetic: each operator applies one entry of the op table --------
 
