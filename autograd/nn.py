@@ -247,6 +247,10 @@ class MLP(Module):
     Hidden layers use ``activation``; the last layer uses ``output_activation``
     (linear by default, as in micrograd). ``seed`` (or ``rng``) makes the
     initialisation reproducible.
+
+    The defaults are micrograd's package (ReLU hidden layers, linear output), so
+    micrograd's demo runs unchanged. The micrograd lecture's network is tanh in
+    every layer: ``MLP(3, [4, 4, 1], activation='tanh', output_activation='tanh')``.
     """
 
     def __init__(
