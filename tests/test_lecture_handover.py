@@ -150,3 +150,27 @@ def test_dead_relu_layers_names_the_dead_layer() -> None:
         assert dead_relu_layers(object(), XS) == []
     with pytest.raises(TypeError, match="X must be a list of samples, not int"):
         dead_relu_layers(model, 3)
+
+
+# ------------------------------------------------------------------ the page for lecture followers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_readme_links_the_lecture_page_and_the_page_names_each_difference() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "(docs/micrograd-lecture.md)" in readme
+    page = (ROOT / "docs" / "micrograd-lecture.md").read_text(encoding="utf-8")
+    for difference in (
+        "`grad —`",
+        "`-` and `/` are one operation each",
+        "dashed boxes",
+        "`fused=False`",
+        "`relu` vs `ReLU`",
+        "The repr says more",
+        'MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh")',
+    ):
+        assert difference in page, difference
+    for name in ("_prev", "_op", "_backward()", "draw_dot", "to_graphviz", "render("):
+        assert name in page, name
+    assert (ROOT / "notebooks" / "00_micrograd_lecture.ipynb").is_file()
