@@ -368,24 +368,28 @@ def _warn_dead(model: Any, dead: list[int], where: str, stacklevel: int) -> None
     )
 
 
-def _stalled(model: Any, xb: list[Any]) -> bool | None:
-    """After a backward pass: True (and a warning) if a hidden ReLU layer was dead for the batch.
+def _stalled(model: Any, xb: list[Any], outs: list[Any]) -> bool | None:
+    """After a batch: True (and a warning) if a hidden ReLU layer was dead for all of it.
 
-    None when the cheap sign is absent (some gradient reached a bias of every
-    hidden ReLU layer); only when it is present, the forward check on the batch.
+    None when the cheap sign is absent: a dead layer makes the output the same
+    for every sample, so only a batch of two or more samples with one output
+    (whatever the loss) is checked by running it forward again.
     """
-    if not any(
-        all(
-            type(getattr(n, "b", None)) is Value and n.b.grad == 0.0
-            for n in getattr(model.layers[i], "neurons", [None])
-        )
-        for i in _hidden_relus(model)
-    ):
+    if len(outs) < 2 or not _hidden_relus(model):
+        return None
+    first = _numbers(outs[0])
+    if any(_numbers(o) != first for o in outs[1:]):
         return None
     dead = _dead_layers(model, xb)
     if dead:
         _warn_dead(model, dead, "of a whole batch", stacklevel=3)  # points at fit's caller
     return bool(dead)
+
+
+def _numbers(output: Any) -> Any:
+    if isinstance(output, list):
+        return [_numbers(o) for o in output]
+    return output.data if isinstance(output, Value) else output
 
 
 # ------------------------------------------------------------------ fit
@@ -587,7 +591,7 @@ def fit(
                     value.backward()
                     optimizer.step()
                 if not stalled and checked < epoch:  # said once; looked into once an epoch at most
-                    found = _stalled(model, xb)
+                    found = _stalled(model, xb, outs)
                     if found is not None:
                         stalled, checked = found, epoch
                 total += value.data * len(idx)

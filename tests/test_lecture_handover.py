@@ -124,6 +124,31 @@ def test_fit_says_once_when_a_hidden_relu_layer_is_dead() -> None:
     assert all(h[1] == [0.0] * 4 for h in (_hidden_outputs(model, x) for x in XS))
 
 
+def test_fit_says_it_whatever_the_loss() -> None:
+    model = MLP(3, [4, 4, 1], seed=8)
+    params = model.parameters()
+
+    def mse_plus_l2(outputs: list[Value], targets: list[float]) -> Value:
+        data = sum((o - t) ** 2 for o, t in zip(outputs, targets)) / len(targets)
+        return data + 1e-4 * sum(p * p for p in params)  # no gradient is exactly 0 any more
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit(model, XS, YS, loss=mse_plus_l2, optimizer=SGD(params, lr=0.05), epochs=40,
+            batch_size=4)  # fmt: skip
+    assert [w.category for w in caught] == [DeadReluWarning]
+    assert all(h[1] == [0.0] * 4 for h in (_hidden_outputs(model, x) for x in XS))
+
+
+def test_equal_outputs_from_live_relus_are_not_taken_for_dead_ones() -> None:
+    model = MLP(3, [4, 4, 1], seed=0)
+    for n in model.layers[-1].neurons:
+        n.w = [Value(0.0) for _ in n.w]  # the output ignores the hidden layers: all equal
+    assert _fit_lecture_data(model) == []
+    outs = [_hidden_outputs(model, x) for x in XS]
+    assert all(any(v != 0.0 for h in outs for v in h[layer]) for layer in (0, 1))
+
+
 def test_fit_says_nothing_when_the_relus_are_alive() -> None:
     model = MLP(3, [4, 4, 1], seed=0)
     assert _fit_lecture_data(model) == []
