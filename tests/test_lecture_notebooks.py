@@ -214,7 +214,7 @@ def run_notebook(path: Path, mode: str, workdir: Path) -> list[Outcome]:
     swaps = _swaps(mode)
     saved = {k: sys.modules.get(k) for k in modules}
     sys.modules.update(modules)
-    here = Path.cwd()
+    here, states = Path.cwd(), (random.getstate(), np.random.get_state())
     os.chdir(workdir)
     random.seed(0)
     np.random.seed(0)
@@ -233,6 +233,8 @@ def run_notebook(path: Path, mode: str, workdir: Path) -> list[Outcome]:
                 outcomes.append(Outcome(i, first, "ok"))
     finally:
         os.chdir(here)
+        random.setstate(states[0])
+        np.random.set_state(states[1])
         plt.close("all")
         for k, v in saved.items():
             if v is None:
