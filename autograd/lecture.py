@@ -28,7 +28,8 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .modes import pass_lock
+from . import viewing  # noqa: F401 - _backward reads Value.edges
+from .backward import lock
 from .ops import POW_SCALAR, RELU, Op, const_text
 from .value import Value, _creation
 
@@ -58,8 +59,8 @@ class _NoBackward(float):
 class LectureOp(Op):
     """The op of a node made the lecture's way: its children and probed local gradients.
 
-    One per node (its symbol is the node's ``_op`` string); its layout hooks
-    read the node's parents and local gradients like a fused neuron's.
+    One per node (its symbol is the node's ``_op`` string); its hooks read the
+    node's parents and probed local gradients.
     """
 
     __slots__ = ("closure",)
@@ -69,16 +70,14 @@ class LectureOp(Op):
         super().__init__(symbol or "op", symbol, _no_forward, *rules)
         self.closure: Callable[[], Any] | None = None
 
-    def inputs_of(self, node: Any) -> tuple[Any, ...]:
-        return tuple(node._pn)
-
     def edges_of(self, node: Any) -> list[tuple[Any, Any, str, str]]:
-        return [(p, loc, f"x{i}", "") for i, (p, loc) in enumerate(zip(node._pn, node._ln), 1)]
+        pairs = zip(node._parents, node._locals)
+        return [(p, loc, f"x{i}", "") for i, (p, loc) in enumerate(pairs, 1)]
 
     def graph_rule(self, node: Any, M: Any) -> list[tuple[Any, Any]]:
         if M is not None:
             self.derivs[0](M, node)
-        return list(zip(node._pn, node._ln))
+        return list(zip(node._parents, node._locals))
 
 
 def _no_forward(*args: float) -> float:
@@ -109,7 +108,7 @@ def _op(self: Value) -> str:
     if fn is None:
         return ""
     if fn is POW_SCALAR:
-        return "**" + const_text(self.inputs[1])  # type: ignore[arg-type]
+        return "**" + const_text(self._operands[1])  # type: ignore[index]
     if fn is RELU:
         return "ReLU"
     return fn.symbol
@@ -152,8 +151,7 @@ def _set_backward(self: Value, closure: object) -> None:
     if not callable(closure):
         what = type(closure).__name__
         raise TypeError(f"_backward must be a function of no arguments, not {what}")
-    locals_ = _probe(self, closure)
-    self._ln = locals_
+    self._locals = tuple(_probe(self, closure))
     fn.closure = closure
 
 
@@ -166,8 +164,8 @@ def _probe(out: Value, closure: Callable[[], Any]) -> list[float]:
     exactly), or it is not the lecture's kind of closure. Every ``.grad`` is
     put back afterwards.
     """
-    children = out._pn
-    with pass_lock:
+    children = out._parents
+    with lock:
         saved = [c.grad for c in children]
         saved_out = out.grad
         try:
@@ -214,8 +212,8 @@ def _lecture_init(self: Value, children: object, symbol: object) -> None:
     unset = float.__new__(_NoBackward, math.nan)
     unset.symbol = symbol
     self._fn = op
-    self._pn = kids
-    self._ln = [unset] * len(kids)
+    self._parents = tuple(kids)
+    self._locals = (unset,) * len(kids)
     self._seq = next(_creation)
 
 

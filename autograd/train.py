@@ -14,11 +14,11 @@ import math
 import numbers
 import random
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .deadrelu import DeadReluWarning, _stalled, dead_relu_layers
 from .functional import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -249,6 +249,16 @@ def _threshold(loss: str | LossFn) -> float:
     return 0.5 if loss == "binary_cross_entropy" else 0.0
 
 
+def _correct_data(output: list[float], target: Any, threshold: float, as_list: bool) -> bool:
+    """:func:`_correct` on the numbers a traced step returns (the outputs' values)."""
+    if as_list:
+        best = max(range(len(output)), key=output.__getitem__)
+        if isinstance(target, Sequence):
+            return best == max(range(len(target)), key=lambda i: target[i])
+        return best == target
+    return (output[0] > threshold) == (target > 0)
+
+
 def _correct(output: Any, target: Any, threshold: float) -> bool:
     if isinstance(output, list):  # class scores: the first largest wins, like argmax
         best = max(range(len(output)), key=lambda i: output[i].data)
@@ -305,93 +315,6 @@ def evaluate(
     return {"loss": value.data, "accuracy": acc}
 
 
-# ------------------------------------------------------------------ dead ReLU layers
-
-
-class DeadReluWarning(UserWarning):
-    """A hidden ReLU layer output 0 for every sample of a batch: training has stalled."""
-
-
-def dead_relu_layers(model: Any, X: Sequence[Sequence[float]], *, warn: bool = True) -> list[int]:
-    """The hidden ReLU layers (numbered from 1) whose every neuron outputs 0 on all of ``X``.
-
-    Such a layer passes no gradient back, so the layers before it stop
-    learning and the network gives the same output for every sample: the
-    loss stalls. ``warn`` issues a :class:`DeadReluWarning` saying so when
-    the list is not empty. Computed under ``no_grad``; a model without
-    ``layers`` (an :class:`~autograd.nn.MLP` has them) gives ``[]``.
-    """
-    if isinstance(X, (str, bytes)) or not isinstance(X, Sequence):
-        raise TypeError(f"dead_relu_layers: X must be a list of samples, not {type(X).__name__}")
-    dead = _dead_layers(model, X)
-    if dead and warn:
-        _warn_dead(model, dead, "given", stacklevel=3)
-    return dead
-
-
-def _hidden_relus(model: Any) -> list[int]:
-    """Indices of the hidden layers (all but the last) whose activation is ReLU."""
-    layers = getattr(model, "layers", None)
-    if not isinstance(layers, list):
-        return []
-    return [i for i, la in enumerate(layers[:-1]) if getattr(la, "activation", None) == "relu"]
-
-
-def _dead_layers(model: Any, X: Sequence[Sequence[float]]) -> list[int]:
-    hidden = _hidden_relus(model)
-    alive: set[int] = set()
-    with no_grad():
-        for x in X:
-            if len(alive) == len(hidden):
-                return []
-            out: Any = x
-            for i, layer in enumerate(model.layers[: hidden[-1] + 1]):
-                out = layer(out)
-                out = out if isinstance(out, list) else [out]
-                if i in hidden and any(v.data != 0.0 for v in out):
-                    alive.add(i)
-    return [i + 1 for i in hidden if i not in alive]
-
-
-def _warn_dead(model: Any, dead: list[int], where: str, stacklevel: int) -> None:
-    sizes = ", ".join(
-        f"{i} ({len(getattr(model.layers[i - 1], 'neurons', ()))} neurons)" for i in dead
-    )
-    warnings.warn(
-        f"every ReLU in hidden layer {sizes} outputs 0 for every sample {where}: no gradient "
-        "gets back through it, so it and the layers before it cannot learn and the network "
-        "predicts the same for every sample (training has stalled on dead ReLUs). Try another "
-        "seed or a smaller learning rate, or tanh (the micrograd lecture's network is "
-        "MLP(nin, sizes, activation='tanh', output_activation='tanh')).",
-        DeadReluWarning,
-        stacklevel=stacklevel + 1,
-    )
-
-
-def _stalled(model: Any, xb: list[Any], outs: list[Any]) -> bool | None:
-    """After a batch: True (and a warning) if a hidden ReLU layer was dead for all of it.
-
-    None when the cheap sign is absent: a dead layer makes the output the same
-    for every sample, so only a batch of two or more samples with one output
-    (whatever the loss) is checked by running it forward again.
-    """
-    if len(outs) < 2 or not _hidden_relus(model):
-        return None
-    first = _numbers(outs[0])
-    if any(_numbers(o) != first for o in outs[1:]):
-        return None
-    dead = _dead_layers(model, xb)
-    if dead:
-        _warn_dead(model, dead, "of a whole batch", stacklevel=3)  # points at fit's caller
-    return bool(dead)
-
-
-def _numbers(output: Any) -> Any:
-    if isinstance(output, list):
-        return [_numbers(o) for o in output]
-    return output.data if isinstance(output, Value) else output
-
-
 # ------------------------------------------------------------------ fit
 
 
@@ -411,6 +334,10 @@ class History:
     val_accuracy: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     iterations: int = 0
+    #: True when the steps ran on traced code (``autograd.trace``), False when eagerly.
+    traced: bool = False
+    #: Why the steps ran eagerly ("" when they were traced).
+    eager_reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """The records as a plain (JSON-able) dict."""
@@ -421,6 +348,7 @@ class History:
             "val_accuracy": list(self.val_accuracy),
             "seconds": list(self.seconds),
             "iterations": self.iterations,
+            "traced": self.traced,
         }
 
 
@@ -458,7 +386,10 @@ class _TextProgress:
         if step % self.every == 0 or info.get("last"):
             acc = info.get("accuracy")
             tail = f"  accuracy {acc:.3f}" if acc is not None else ""
-            print(f"step {step:6d}  epoch {info.get('epoch', 0) + 1:4d}  loss {loss:.6g}{tail}")
+            how = "  (traced)" if info.get("traced") else ""
+            print(
+                f"step {step:6d}  epoch {info.get('epoch', 0) + 1:4d}  loss {loss:.6g}{tail}{how}"
+            )
 
 
 def _live_target(
@@ -499,6 +430,8 @@ def fit(
     callback: Callable[[int, History], None] | None = None,
     live: Any = False,
     live_every: int | None = None,
+    l2: float = 0.0,
+    compiled: bool = True,
 ) -> History:
     """Train ``model`` on minibatches for ``epochs`` epochs; return a :class:`History`.
 
@@ -521,13 +454,26 @@ def fit(
     (and optionally ``close()``, called at the end) gets the step number
     (counted from 0), the batch loss and the keywords ``epoch``,
     ``accuracy`` (of that batch, before its update), ``model``, ``X``, ``y``,
-    ``root`` (the loss Value, its gradients on the parameters) and ``last``
-    (True on the final step); it is called after the optimizer step, every
-    ``live_every`` steps (default: every step) and on the last one.
-    ``live=True`` uses the view registered with :func:`register_live_view`
-    (``import viz`` registers one that redraws a Jupyter output in place); with
-    none registered it prints a plain line of progress to stdout, about ten
-    per run (or one every ``live_every`` steps).
+    ``root`` (the loss Value, its gradients on the parameters; None on a
+    traced step, which builds no graph), ``last`` (True on the final step) and
+    ``traced``; it is called after the optimizer step, every ``live_every``
+    steps (default: every step) and on the last one. ``live=True`` uses the
+    view registered with :func:`register_live_view` (``import viz`` registers
+    one that redraws a Jupyter output in place); with none registered it
+    prints a plain line of progress to stdout, about ten per run (or one every
+    ``live_every`` steps).
+
+    ``l2`` adds ``l2 * sum(p * p for p in model.parameters())`` to each
+    batch's loss, as micrograd's demo does.
+
+    ``compiled`` (the default) runs each step on traced code
+    (:func:`autograd.trace`) when the loss is one of the named losses (or
+    their functions) and the model traces: the per-sample loss is traced once
+    and each batch runs as one backward pass over it, giving the same
+    parameters, bit for bit, as the eager engine, several times faster. The
+    progress bar and line say ``traced``; ``History.traced`` records it and
+    ``History.eager_reason`` says why a run was eager. ``compiled=False``
+    always builds the graph and calls ``backward()``.
 
     A hidden ReLU layer whose every neuron outputs 0 for a whole batch stalls
     training (see :func:`dead_relu_layers`); ``fit`` says so once per run,
@@ -535,6 +481,9 @@ def fit(
     """
     X, y = _check_data(X, y, "fit")
     fn = _loss_fn(loss)
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0.0 <= l2 < math.inf:
+        raise TypeError(f"l2 must be a finite number >= 0, not {l2!r}")
+    l2 = float(l2)
     if live_every is not None:
         live_every = _int(live_every, "live_every", 1)
     epochs = _int(epochs, "epochs", 0)
@@ -568,12 +517,20 @@ def fit(
     threshold = _threshold(loss)
     rng = random.Random(seed)
     n = len(X)
+    steps, eager_reason = (None, "compiled=False") if not compiled else (None, "")
+    if compiled:
+        from .traced_fit import traced_steps
+
+        y_val = validation[1] if validation is not None else ()
+        steps, eager_reason = traced_steps(model, loss, X, y, y_val)
     per_epoch = len(batches(n, batch_size, shuffle=False))
     total_steps = epochs * per_epoch
-    history = History()
+    history = History(traced=steps is not None, eager_reason=eager_reason)
     watch = _live_target(live, live_every, total_steps, model, X, y, loss)
     every = live_every or 1
     bar = _progress_bar(total_steps, progress)
+    if bar is not None:
+        bar.set_description("traced" if steps is not None else "eager")
     stalled, checked = False, -1
     try:
         for epoch in range(epochs):
@@ -584,41 +541,67 @@ def fit(
             for idx in batches(n, batch_size, rng=rng):
                 xb = [X[i] for i in idx]
                 yb = [y[i] for i in idx]
-                with gc_paused():  # graphs are acyclic: see gc_paused
-                    outs = [model(x) for x in xb]
-                    value = fn(outs, yb)
+                if steps is not None:
                     optimizer.zero_grad()
-                    value.backward()
+                    loss_value, outs = steps.run(xb, yb, l2)
                     optimizer.step()
+                    right = sum(
+                        _correct_data(o, t, threshold, steps.returns_list) for o, t in zip(outs, yb)
+                    )
+                    root = None
+                else:
+                    with gc_paused():  # graphs are acyclic: see gc_paused
+                        outs = [model(x) for x in xb]
+                        value = fn(outs, yb)
+                        if l2:
+                            params = model.parameters()
+                            value = value + l2 * sum((p * p for p in params), Value(0.0))
+                        optimizer.zero_grad()
+                        value.backward()
+                        optimizer.step()
+                    loss_value = value.data
+                    right = sum(_correct(o, t, threshold) for o, t in zip(outs, yb))
+                    root = value
+                    del value
                 if not stalled and checked < epoch:  # said once; looked into once an epoch at most
                     found = _stalled(model, xb, outs)
                     if found is not None:
                         stalled, checked = found, epoch
-                total += value.data * len(idx)
+                total += loss_value * len(idx)
                 seen += len(idx)
-                right = sum(_correct(o, t, threshold) for o, t in zip(outs, yb))
                 correct += right
                 step = history.iterations
                 history.iterations += 1
                 if watch is not None and (step % every == 0 or step == total_steps - 1):
                     watch.update(
                         step,
-                        value.data,
+                        loss_value,
                         epoch=epoch,
                         accuracy=right / len(idx),
                         model=model,
                         X=X,
                         y=y,
-                        root=value,
+                        root=root,
                         last=step == total_steps - 1,
+                        traced=steps is not None,
                     )
-                del outs, value
+                del outs, root
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(epoch=epoch + 1, loss=f"{total / seen:.4f}", refresh=False)
             history.loss.append(total / n)
             history.accuracy.append(correct / n)
-            if validation is not None:
+            if validation is not None and steps is not None:
+                val_loss, val_outs = steps.evaluate(validation[0], validation[1])
+                history.val_loss.append(val_loss)
+                history.val_accuracy.append(
+                    sum(
+                        _correct_data(o, t, threshold, steps.returns_list)
+                        for o, t in zip(val_outs, validation[1])
+                    )
+                    / len(validation[1])
+                )
+            elif validation is not None:
                 ev = evaluate(model, validation[0], validation[1], loss)
                 history.val_loss.append(ev["loss"])
                 history.val_accuracy.append(ev["accuracy"])

@@ -1,10 +1,12 @@
 """The ``gradwalk`` command line: render expressions, train on digits, check the worked examples.
 
-``gradwalk`` (or ``python -m gradwalk``) has four subcommands:
+``gradwalk`` (or ``python -m gradwalk``) has five subcommands:
 
 * ``render``: parse an expression safely (see :mod:`gradwalk.expr`), run
   backward, print the value and gradients, and draw the graph (SVG, PNG,
   PDF, DOT) or write the backward player (HTML) (:mod:`gradwalk.render`);
+* ``code``: print an expression's forward and backward pass as the Python code
+  that ``autograd.trace`` writes (:mod:`gradwalk.code`);
 * ``train digits``: train an MLP on scikit-learn's 8x8 digits (:mod:`gradwalk.train`);
 * ``examples``: reproduce worked examples 1-3 beside the lesson's numbers;
 * ``demo``: the examples, their graphs and players, and a digits run, into ``out/``.
@@ -158,6 +160,7 @@ def _precision(text: str) -> int:
 _TOP_EPILOG = """\
 examples:
   gradwalk render "tanh(x*w + b)" x=2 w=-3 b=6.88 -o graph.svg
+  gradwalk code "tanh(a*b + a**2)" a=2 b=-3
   gradwalk train digits --hidden 32 --epochs 5 --plots out/
   gradwalk examples
   gradwalk demo
@@ -250,10 +253,11 @@ examples:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``gradwalk`` argument parser, with its four subcommands (imports the engine)."""
+    """The ``gradwalk`` argument parser, with its subcommands (imports the engine)."""
     from autograd import __version__
     from autograd.nn import ACTIVATIONS
 
+    from .code import CODE_DESCRIPTION, CODE_EPILOG, cmd_code
     from .demo import cmd_demo, cmd_examples
     from .digits import DigitsConfig
     from .render import cmd_render
@@ -324,6 +328,18 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: every variable); only their gradients are printed",
     )
     render.set_defaults(func=cmd_render)
+
+    code = add(
+        "code",
+        "print an expression's forward and backward pass as Python code",
+        CODE_DESCRIPTION,
+        CODE_EPILOG,
+    )
+    code.add_argument("expression", metavar="EXPRESSION", help='e.g. "tanh(a*b + a**2)"')
+    code.add_argument(
+        "values", nargs="*", metavar="NAME=VALUE", help="a value for each variable, e.g. a=2"
+    )
+    code.set_defaults(func=cmd_code)
 
     train = add("train", "train an MLP on a dataset (digits)", _TRAIN_DESCRIPTION, _TRAIN_EPILOG)
     datasets = train.add_subparsers(dest="dataset", metavar="DATASET", required=True)

@@ -16,8 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from autograd import Value
-from autograd.nn import MLP, SGD, History, accuracy, fit, hinge_loss
+from autograd.nn import MLP, SGD, History, accuracy, fit
 
 __all__ = ["MoonsResult", "add_parser", "load_moons", "run", "train_moons"]
 
@@ -64,10 +63,6 @@ def train_moons(
     params = model.parameters()
     opt = SGD(params, lr=lr)
 
-    def loss(scores: list[Value], labels: list[int]) -> Value:
-        reg = sum((p * p for p in params), Value(0.0))
-        return hinge_loss(scores, labels) + alpha * reg
-
     def step_done(epoch: int, history: History) -> None:
         if lr_decay:  # micrograd: learning_rate = 1.0 - 0.9 * k / 100, for the next step
             opt.lr = lr * (1.0 - 0.9 * (epoch + 1) / epochs)
@@ -79,7 +74,8 @@ def train_moons(
         model,
         X,
         y,
-        loss=loss,
+        loss="hinge",  # mean(relu(1 - y * score)), plus the L2 term below: micrograd's loss
+        l2=alpha,
         optimizer=opt,
         epochs=epochs,
         batch_size=len(X),

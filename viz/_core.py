@@ -30,7 +30,17 @@ from ._dot import (
     _View,
     format_number,
 )
-from ._render import FORMATS, format_for_path, render
+from ._render import (
+    FILE_PX,
+    FORMATS,
+    READABLE_SCALE,
+    SHOWN_PX,
+    fit_svg,
+    format_for_path,
+    png_dpi,
+    render,
+    svg_size,
+)
 from ._structure import _Structure, drawn
 
 # What graph.py and player.py take from here (this module is their one shared back end);
@@ -47,6 +57,9 @@ __all__ = [
     "_Structure",
     "_check_positive",
     "_check_show_grad",
+    "file_png",
+    "fit_svg",
+    "shown_png",
     "_structure_and_view",
     "format_for_path",
     "format_number",
@@ -216,6 +229,25 @@ def _structure_and_view(
         legend=legend,
     )
     return structure, view, warning
+
+
+def shown_png(dot: str, svg: str) -> bytes:
+    """The PNG a notebook shows: as the SVG at 4/3 pixel per point, at most ``SHOWN_PX`` wide."""
+    return render(dot, "png", dpi=png_dpi(svg_size(svg)[0], SHOWN_PX))
+
+
+def file_png(dot: str, svg: str) -> bytes:
+    """A PNG file of the drawing, or ValueError if its text could not be read at any width a
+    PNG can have (then the drawing is refused in one sentence, before any bitmap is made)."""
+    width = svg_size(svg)[0]
+    dpi = png_dpi(width, FILE_PX)
+    if dpi / 72.0 < READABLE_SCALE:
+        raise ValueError(
+            f"the graph is {width / 72:.0f} inches wide, too wide for a PNG whose text can be "
+            f"read (at most {FILE_PX} pixels); save it as .svg (a browser zooms it) or .html "
+            "(the backward player), or draw it collapsed"
+        )
+    return render(dot, "png", dpi=dpi)
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
