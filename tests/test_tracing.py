@@ -218,9 +218,14 @@ def test_a_batch_is_one_backward_pass_over_every_row(
     rows = [prog["args"], other[:n_args], [a * 0.5 for a in prog["args"]]]
     eager_params = [Value(x) for x in prog["params"]]
     traced_params = [Value(x) for x in prog["params"]]
+    try:
+        outs = [build(prog, eager_params)(*[Value(a) for a in r]) for r in rows]
+    except ValueError as e:  # binary_cross_entropy of a non-probability: the trace says so too
+        with pytest.raises(ValueError, match=re.escape(str(e).split(", got")[0])):
+            trace(build(prog, traced_params), *prog["args"]).batch(rows, grad=1.0 / 3)
+        return
     t = trace(build(prog, traced_params), *prog["args"])
     values = t.batch(rows, grad=1.0 / 3)
-    outs = [build(prog, eager_params)(*[Value(a) for a in r]) for r in rows]
     total = outs[0] + outs[1] + outs[2]
     (total / 3.0).backward()
     assert_same(values, [o.data for o in outs], "values")
@@ -584,12 +589,12 @@ def test_gradwalk_code_prints_code_that_runs_to_torchs_numbers(tmp_path: Any) ->
     import torch
     from helpers import gradwalk
 
-    import autograd.tracing as tr
+    import autograd.codegen as cg
 
     r = gradwalk("code", "tanh(a*b + a**2)", "a=2", "b=-3", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "g_a += g_v2 * (2.0 * a)  # ∂v2/∂a = 2·a" in r.stdout
-    env = dict(tr._HELPERS)
+    env = dict(cg.HELPERS)
     exec(r.stdout, env)  # the printed text is the code itself
     value, (ga, gb) = env["traced"]([Value(2.0), Value(-3.0)], 1.0)
     a = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
