@@ -338,6 +338,9 @@ class History:
     traced: bool = False
     #: Why the steps ran eagerly ("" when they were traced).
     eager_reason: str = ""
+    #: ``(epoch, iteration)`` where an interrupted run stopped, both from 0: ``iteration``
+    #: updates of that epoch were completed; None for a run that finished.
+    stopped: tuple[int, int] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The records as a plain (JSON-able) dict."""
@@ -349,6 +352,7 @@ class History:
             "seconds": list(self.seconds),
             "iterations": self.iterations,
             "traced": self.traced,
+            "stopped": None if self.stopped is None else list(self.stopped),
         }
 
 
@@ -363,11 +367,14 @@ _live_factory: LiveFactory | None = None
 def register_live_view(factory: LiveFactory | None) -> LiveFactory | None:
     """Set what ``fit(..., live=True)`` shows; return the factory registered before.
 
-    The library draws nothing itself: a drawing package registers a factory at
-    import (``import viz`` does). The factory is called once per run with the
-    keywords ``model``, ``X``, ``y``, ``loss`` and ``total_steps`` and returns
-    an object with ``update(step, loss, **info)`` (and optionally ``close()``).
-    Pass None to unregister.
+    The library draws nothing itself, and nothing registers a view behind the
+    caller's back (importing ``viz`` does not): with none registered,
+    ``live=True`` prints plain progress lines. Register one explicitly
+    (``register_live_view(viz.live_view)``), or pass the factory to ``fit``
+    itself (``live=viz.live_view``). The factory is called once per run with
+    the keywords ``model``, ``X``, ``y``, ``loss`` and ``total_steps`` and
+    returns an object with ``update(step, loss, **info)`` (and optionally
+    ``close()``). Pass None to unregister.
     """
     global _live_factory
     if factory is not None and not callable(factory):
@@ -392,16 +399,27 @@ class _TextProgress:
             )
 
 
+def _is_view(live: object) -> bool:
+    return not isinstance(live, type) and callable(getattr(live, "update", None))
+
+
 def _live_target(
     live: Any, every: int | None, total: int, model: Any, X: Any, y: Any, loss: Any
 ) -> Any:
     if live is None or live is False:
         return None
-    if live is True:
-        if _live_factory is None:
-            return _TextProgress(every or max(1, total // 10))
-        return _live_factory(model=model, X=X, y=y, loss=loss, total_steps=total)
-    return live  # fit checked that it has update()
+    if _is_view(live):
+        return live
+    factory = _live_factory if live is True else live  # fit checked that it is callable
+    if factory is None:
+        return _TextProgress(every or max(1, total // 10))
+    view = factory(model=model, X=X, y=y, loss=loss, total_steps=total)
+    if not _is_view(view):
+        raise TypeError(
+            f"the live view factory returned {type(view).__name__}, "
+            "not an object with update(step, loss, **info)"
+        )
+    return view
 
 
 def _progress_bar(total: int, enabled: bool) -> Any:
@@ -413,6 +431,32 @@ def _progress_bar(total: int, enabled: bool) -> Any:
     except ImportError:
         return None
     return tqdm(total=total, unit="it", leave=False)
+
+
+def _note_interrupt(
+    exc: BaseException,
+    history: History,
+    optimizer: Any,
+    steps_before: object,
+    epoch: int,
+    epochs: int,
+    per_epoch: int,
+) -> None:
+    """Tell an interrupted :func:`fit`'s caller where it stopped (see :func:`fit`)."""
+    done = history.iterations
+    steps = getattr(optimizer, "steps", None)
+    if _is_int(steps) and _is_int(steps_before):
+        done = int(steps) - int(steps_before)  # counted by the optimizer, in step with its params
+    history.iterations = done
+    history.stopped = (epoch, done - epoch * per_epoch)
+    exc.history = history  # type: ignore[attr-defined]
+    line = (
+        f"fit interrupted in epoch {epoch + 1} of {epochs}, after {done} completed updates "
+        f"({done - epoch * per_epoch} of this epoch's {per_epoch}); the parameters are as "
+        "after the last of them"
+    )
+    if hasattr(exc, "add_note"):
+        exc.add_note(line)
 
 
 def fit(
@@ -457,11 +501,13 @@ def fit(
     ``root`` (the loss Value, its gradients on the parameters; None on a
     traced step, which builds no graph), ``last`` (True on the final step) and
     ``traced``; it is called after the optimizer step, every ``live_every``
-    steps (default: every step) and on the last one. ``live=True`` uses the
-    view registered with :func:`register_live_view` (``import viz`` registers
-    one that redraws a Jupyter output in place); with none registered it
-    prints a plain line of progress to stdout, about ten per run (or one every
-    ``live_every`` steps).
+    steps (default: every step) and on the last one. ``live`` may also be a
+    factory that makes such an object, called once with the keywords
+    ``model``, ``X``, ``y``, ``loss`` and ``total_steps``: ``live=viz.live_view``
+    redraws one Jupyter output in place. ``live=True`` uses the factory
+    registered with :func:`register_live_view` (only an explicit call registers
+    one); with none registered it prints a plain line of progress to stdout,
+    about ten per run (or one every ``live_every`` steps).
 
     ``l2`` adds ``l2 * sum(p * p for p in model.parameters())`` to each
     batch's loss, as micrograd's demo does.
@@ -474,6 +520,12 @@ def fit(
     progress bar and line say ``traced``; ``History.traced`` records it and
     ``History.eager_reason`` says why a run was eager. ``compiled=False``
     always builds the graph and calls ``backward()``.
+
+    Ctrl-C stops training cleanly: the ``KeyboardInterrupt`` propagates with the
+    parameters as after the last completed update (an optimizer step is all or
+    nothing), a note saying where it stopped (``fit interrupted in epoch 3 of
+    10, after 37 completed updates (...)``) and the run so far as
+    ``exc.history``, whose ``stopped`` is ``(epoch, iteration)`` counted from 0.
 
     A hidden ReLU layer whose every neuron outputs 0 for a whole batch stalls
     training (see :func:`dead_relu_layers`); ``fit`` says so once per run,
@@ -505,11 +557,12 @@ def fit(
     if (
         live is not None
         and not isinstance(live, bool)
-        and not callable(getattr(live, "update", None))
+        and not callable(live)
+        and not _is_view(live)
     ):
         raise TypeError(
-            f"live must be True, False or an object with update(step, loss, **info), "
-            f"not {type(live).__name__}"
+            f"live must be True, False, an object with update(step, loss, **info) or a "
+            f"factory that makes one, not {type(live).__name__}"
         )
     _check_all(model, X, y, loss, "fit")
     if validation is not None:
@@ -517,22 +570,27 @@ def fit(
     threshold = _threshold(loss)
     rng = random.Random(seed)
     n = len(X)
-    steps, eager_reason = (None, "compiled=False") if not compiled else (None, "")
-    if compiled:
-        from .traced_fit import traced_steps
-
-        y_val = validation[1] if validation is not None else ()
-        steps, eager_reason = traced_steps(model, loss, X, y, y_val)
     per_epoch = len(batches(n, batch_size, shuffle=False))
     total_steps = epochs * per_epoch
-    history = History(traced=steps is not None, eager_reason=eager_reason)
-    watch = _live_target(live, live_every, total_steps, model, X, y, loss)
-    every = live_every or 1
-    bar = _progress_bar(total_steps, progress)
-    if bar is not None:
-        bar.set_description("traced" if steps is not None else "eager")
+    history = History()
+    steps_before = getattr(optimizer, "steps", None)
+    epoch = 0
+    steps = watch = bar = None
     stalled, checked = False, -1
     try:
+        if compiled:  # tracing is part of the run: an interrupt during it is noted too
+            from .traced_fit import traced_steps
+
+            y_val = validation[1] if validation is not None else ()
+            steps, history.eager_reason = traced_steps(model, loss, X, y, y_val)
+        else:
+            history.eager_reason = "compiled=False"
+        history.traced = steps is not None
+        watch = _live_target(live, live_every, total_steps, model, X, y, loss)
+        every = live_every or 1
+        bar = _progress_bar(total_steps, progress)
+        if bar is not None:
+            bar.set_description("traced" if steps is not None else "eager")
         for epoch in range(epochs):
             start = time.perf_counter()
             total = 0.0
@@ -608,6 +666,9 @@ def fit(
             history.seconds.append(time.perf_counter() - start)
             if callback is not None:
                 callback(epoch, history)
+    except KeyboardInterrupt as exc:
+        _note_interrupt(exc, history, optimizer, steps_before, epoch, epochs, per_epoch)
+        raise
     finally:
         if bar is not None:
             bar.close()
