@@ -9,6 +9,7 @@ here with plain float arithmetic on the model's numbers, not with the code under
 
 from __future__ import annotations
 
+import sys
 import warnings
 from pathlib import Path
 
@@ -88,6 +89,14 @@ def test_to_graphviz_is_a_real_digraph_with_the_same_dot() -> None:
     from viz._render import render
 
     assert b"added with graphviz" in render(digraph.source, "svg")
+
+
+def test_to_graphviz_without_the_package_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # import graphviz now fails
+    with pytest.raises(ImportError, match=r"pip install 'gradwalk\[viz\]'"):
+        draw_dot(_graph()).to_graphviz()
 
 
 # ------------------------------------------------------------------ dead ReLUs

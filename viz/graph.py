@@ -173,8 +173,12 @@ class Drawing:
         Needs the ``graphviz`` package (in the ``viz`` extra). The Digraph's own
         rendering and display call the system ``dot`` program; this object's do not.
         """
-        import graphviz
-
+        try:
+            import graphviz
+        except ImportError as exc:
+            raise ImportError(
+                "to_graphviz needs the graphviz package: pip install 'gradwalk[viz]'"
+            ) from exc
         head, _, body = self.source.partition("{\n")
         digraph = graphviz.Digraph(name=head.split()[1] if len(head.split()) > 1 else None)
         digraph.body = [line + "\n" for line in body.rstrip().removesuffix("}").splitlines()]
