@@ -15,7 +15,7 @@ cell that needs ``dot`` in the original passes when gradwalk's drawing renders i
 in-process (with only ``Value`` replaced, the notebook's own ``Digraph`` still needs
 ``dot``, as the original does).
 
-To keep this quick, training loops run 2 steps instead of 20 or 100, and micrograd's
+To keep this quick, training loops run 1 step instead of 20 or 100, and micrograd's
 decision boundary is drawn on a grid 4 times coarser (a cell's outcome does not depend on
 either; gradwalk's numbers are checked elsewhere).
 """
@@ -49,7 +49,7 @@ MODES = ("gradwalk", "value")
 #: Loop counts and the decision boundary's grid cut to keep the run short, as
 #: (pattern, replacement) on a cell's source.
 SHORTER = (
-    (re.compile(r"\brange\((20|100)\)"), "range(2)"),
+    (re.compile(r"\brange\((20|100)\)"), "range(1)"),
     (re.compile(r"^h = 0\.25$", re.MULTILINE), "h = 1.0"),
 )
 
