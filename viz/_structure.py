@@ -55,7 +55,8 @@ def _param_ids(model: object, params: Iterable[Value] | None) -> set[int]:
     return ids
 
 
-#: The names :mod:`autograd.nn` gives its parameters: ``w{layer}.{neuron}.{input}``, ``b{layer}.{neuron}``.
+#: The names :mod:`autograd.nn` gives its parameters:
+#: ``w{layer}.{neuron}.{input}`` and ``b{layer}.{neuron}``.
 PARAMETER_LABEL = re.compile(r"(?:w(\d+)\.(\d+)\.(\d+)|b(\d+)\.(\d+))\Z")
 
 

@@ -59,10 +59,6 @@ MAX_FRAMES = 20_000
 #: (edge labels cost Graphviz time); bigger ones get the label drawn over the edge.
 EDGE_LABEL_LIMIT = 300
 
-#: A quiz answer is right within this absolute error, or this relative error for
-#: numbers above 1 in size (so ``-0.0707`` is right for -0.070650...).
-QUIZ_TOLERANCE = 5e-5
-
 
 @dataclass
 class EdgeStep:
@@ -393,11 +389,13 @@ class BackwardPlayer:
         data = json.dumps(self.table, ensure_ascii=False, separators=(",", ":"))
         data = data.replace("</", "<\\/")
         quiz = ' data-quiz="1"' if self.quiz and n else ""
+        title = html.escape(self.title)
         parts = [
             f"<style>{_asset('player.css')}</style>",
             f'<div class="gw-player" tabindex="0" data-interval="{self.interval_ms}" '
             f'data-step="{1 if n else 0}" data-total="{n}"{quiz}>',
-            f'<div class="gw-title">{html.escape(self.title)}</div>',
+            # one line; the whole title on hover
+            f'<div class="gw-title" title="{title}">{title}</div>',
         ]
         if not n:
             parts.append('<p class="gw-caption">Nothing to step through: the root is a leaf.</p>')
@@ -478,8 +476,10 @@ _LEGEND = (
 
 _QUIZ_BAR = (
     '<div class="gw-quiz">'
-    '<span class="gw-quiz-help">Gradient quiz: at each backward step, type the gradient each '
-    "edge passes on (upstream × local) and press Enter, or press “show me”.</span>"
+    '<span class="gw-quiz-help">Gradient quiz: at each backward step, for each input of the '
+    "current node, first give the local derivative, then the gradient the input gets (the "
+    "gradient on the current node × the local derivative). Enter checks, at the precision you "
+    "type; “show me” gives the answer.</span>"
     '<span class="gw-score" aria-live="polite"></span>'
     '<button type="button" class="gw-restart" title="clear the answers and ask again">'
     "start again</button>"
@@ -488,7 +488,7 @@ _QUIZ_BAR = (
 
 _QUIZ_LEGEND = _LEGEND.replace(
     '<span><i class="gw-key gw-key-pending">',
-    '<span><i class="gw-key gw-key-asking"></i>edge asked about (label: upstream × local = ?)'
+    '<span><i class="gw-key gw-key-asking"></i>edge asked about (label: what is asked)'
     '</span><span><i class="gw-key gw-key-pending">',
 )
 
@@ -564,7 +564,15 @@ def _table(
                         "complete": e.complete,
                         "equation": e.equation,
                         "edge": e.edge,
-                        **({"question": e.question, "exact": repr(e.contribution)} if quiz else {}),
+                        **(
+                            {
+                                "question": e.question,
+                                "exact": repr(e.contribution),
+                                "localExact": repr(e.local),
+                            }
+                            if quiz
+                            else {}
+                        ),
                     }
                     for e in f.edges
                 ],
@@ -572,7 +580,7 @@ def _table(
         )
     table: dict[str, Any] = {"root": len(order) - 1, "nodes": nodes, "steps": steps}
     if quiz:
-        table["quiz"] = {"tolerance": QUIZ_TOLERANCE}
+        table["quiz"] = {"judged": "at the precision typed"}
     return table
 
 
@@ -590,14 +598,19 @@ def backward_player(
     ``options`` are :func:`backward_frames`'s (precision, model, collapse,
     max_frames...). Like ``backward()``, it fills every ``.grad``.
 
-    With ``quiz=True`` the page is an exercise: before each backward step it
-    asks for the gradient each edge passes on (the chain-rule product, with its
-    formula and known numbers shown, the result hidden), checks the typed number
-    (right within :data:`QUIZ_TOLERANCE`, absolute or relative, or as the
-    product of the rounded numbers shown), then reveals the answer; "show me"
-    reveals it unanswered. The score ("7 of 9 right") shows at the end, and
-    "start again" clears it. Forward steps are shown as usual. The saved PNG
-    (for untrusted notebooks) then shows the values without any gradient.
+    With ``quiz=True`` the page is an exercise in the chain rule: at each
+    backward step, for each input of the current node, it asks first for the
+    local derivative (``∂n3/∂a``, with the node's computation beside it), then
+    for the gradient the input gets (the gradient on the current node, read off
+    the graph, times that local derivative). A typed number is judged at its own
+    precision (``0.07`` for 0.070650... is right to 2 decimals, and the page
+    says so; the product of the rounded numbers shown is right too). A wrong
+    answer gets the hints :func:`gradwalk.exercises.check_gradients` gives
+    (sign flipped, only the local derivative, only the upstream gradient, a
+    factor off) and another try; "show me" reveals the answer. The score
+    counts answers right at the first try; "start again" clears it. Forward
+    steps are shown as usual. The saved PNG (for untrusted notebooks) then
+    shows the values without any gradient.
     """
     if not isinstance(quiz, bool):
         raise TypeError(f"quiz must be True or False, not {type(quiz).__name__}")
