@@ -40,7 +40,9 @@ from ._core import (
     RANKDIRS,
     VizWarning,
     _check_show_grad,
+    _Options,
     _structure_and_view,
+    dot_text,
     file_png,
     fit_svg,
     format_for_path,
@@ -169,8 +171,7 @@ def draw_dot(
       is 0.0 until it does) and shows ``grad —`` with a note if not.
     * ``format``: accepted for micrograd compatibility; the default of ``pipe()``.
     """
-    structure, view, warning = _structure_and_view(
-        root,
+    options = _Options.of(
         "draw_dot",
         rankdir=rankdir,
         precision=precision,
@@ -181,6 +182,7 @@ def draw_dot(
         max_nodes=max_nodes,
         legend=legend,
     )
+    structure, view, warning = _structure_and_view(root, "draw_dot", options)
     show = _check_show_grad(show_grad)
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
@@ -196,7 +198,7 @@ def draw_dot(
     if warning is not None:
         warnings.warn(f"draw_dot: {warning}", VizWarning, stacklevel=2)
     return Drawing(
-        structure.dot(view),
+        dot_text(structure, view),
         collapse=view.collapse,
         notes=view.notes,
         num_values=len(structure.order),

@@ -39,9 +39,12 @@ from ._core import (
     _CELL_PAD,
     _MONO_ADVANCE,
     _MONO_SIZE,
+    MAX_FRAMES,
     VizWarning,
     _check_positive,
+    _Options,
     _structure_and_view,
+    dot_text,
     format_number,
     render,
     shown_png,
@@ -50,10 +53,6 @@ from ._core import (
 from ._structure import _Structure
 
 __all__ = ["BackwardPlayer", "EdgeStep", "Frame", "backward_frames", "backward_player"]
-
-#: Default limit on the number of computed nodes a player steps through (each gives
-#: a forward and a backward step). Page size and build time grow linearly with it.
-MAX_FRAMES = 20_000
 
 #: Graphs of up to this many values get room for the products on their edges in the layout
 #: (edge labels cost Graphviz time); bigger ones get the label drawn over the edge.
@@ -272,30 +271,8 @@ def backward_frames(
     Raises ValueError, before touching any gradient, if there would be more
     than ``max_frames`` steps.
     """
-    structure, view, _ = _setup(
-        root, grad, "backward_frames", rankdir, precision, model, params, color_by, collapse,
-        max_nodes, max_frames, legend,
-    )  # fmt: skip
-    return _record(structure, float(grad), view.precision, {})[1]
-
-
-def _setup(
-    root: object,
-    grad: object,
-    who: str,
-    rankdir: object,
-    precision: object,
-    model: object,
-    params: Iterable[Value] | None,
-    color_by: object,
-    collapse: object,
-    max_nodes: object,
-    max_frames: object,
-    legend: object,
-) -> tuple[_Structure, Any, str | None]:
-    structure, view, warning = _structure_and_view(
-        root,
-        who,
+    options = _Options.of(
+        "backward_frames",
         rankdir=rankdir,
         precision=precision,
         model=model,
@@ -303,9 +280,19 @@ def _setup(
         color_by=color_by,
         collapse=collapse,
         max_nodes=max_nodes,
+        max_frames=max_frames,
         legend=legend,
     )
-    max_frames = _check_positive(max_frames, "max_frames")
+    structure, view, _ = _setup(root, grad, "backward_frames", options)
+    return _record(structure, float(grad), view.precision, {})[1]
+
+
+def _setup(
+    root: object, grad: object, who: str, options: _Options
+) -> tuple[_Structure, Any, str | None]:
+    """The structure and view for a pass from ``root``; checks ``grad`` and the step count."""
+    structure, view, warning = _structure_and_view(root, who, options)
+    max_frames = options.max_frames
     if isinstance(grad, bool) or not isinstance(grad, (int, float)):
         raise TypeError(f"grad must be a real number, not {type(grad).__name__}")
     total = sum(1 for v in structure.order if not v.is_leaf)
@@ -616,17 +603,9 @@ def backward_player(
         raise TypeError(f"quiz must be True or False, not {type(quiz).__name__}")
     if quiz and title == "Forward and backward pass":
         title = "Gradient quiz: the forward pass, then you compute the backward pass"
-    allowed = {"rankdir", "precision", "model", "params", "color_by", "collapse", "max_nodes"}
-    allowed |= {"max_frames", "legend"}
-    unknown = sorted(set(options) - allowed)
-    if unknown:
-        raise TypeError(f"backward_player got unexpected options: {', '.join(unknown)}")
-    get = options.get
     structure, view, _ = _setup(
-        root, grad, "backward_player", get("rankdir", "LR"), get("precision", 4),
-        get("model"), get("params"), get("color_by", "role"), get("collapse", "auto"),
-        get("max_nodes", 300), get("max_frames", MAX_FRAMES), get("legend", True),
-    )  # fmt: skip
+        root, grad, "backward_player", _Options.of("backward_player", **options)
+    )
     edge_ids = _edge_ids(structure, view.collapse)
     forward, backward = _record(structure, float(grad), view.precision, edge_ids)
     table = _table(structure, forward, backward, view, edge_ids, quiz)
@@ -655,7 +634,7 @@ def backward_player(
             for e in s["edges"]
             if e["edge"]
         }
-    svg = render(structure.dot(view), "svg").decode("utf-8")
+    svg = render(dot_text(structure, view), "svg").decode("utf-8")
     # The final state, for the PNG a saved notebook shows (a quiz's: no gradient, no answer).
     view.datas = None
     view.grads = [None] * n if quiz else [v.grad for v in structure.order]
@@ -665,7 +644,7 @@ def backward_player(
     view.notes = [*view.notes, note]
     view.edge_labels = None
     view.data_widths = view.grad_widths = None  # no texts to change: cells fit their text
-    final_dot = structure.dot(view)
+    final_dot = dot_text(structure, view)
     return BackwardPlayer(
         svg,
         table,
