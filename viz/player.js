@@ -7,7 +7,7 @@
 
   // A name or number as an operand: bracketed unless one name or an unsigned number.
   function term(text) {
-    return /^[\p{L}\p{N}_.']+$/u.test(text) || /^\d[\d.]*e[+-]\d+$/.test(text) ? text : "(" + text + ")";
+    return /^[\p{L}\p{N}_.']+(\[[\p{L}\p{N}_., ]*\])*$/u.test(text) || /^\d[\d.]*e[+-]\d+$/.test(text) ? text : "(" + text + ")";
   }
 
   function init(root) {

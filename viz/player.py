@@ -118,8 +118,8 @@ class Frame:
         return f"<Frame {self.phase} {self.step}/{self.total}: {self.caption}>"
 
 
-# One name (``n7``, ``w0.1.2``, ``x_1``), or a number without a sign (``2.5000``, ``1.0e-05``).
-_ONE_TERM = re.compile(r"[\w.']+\Z|\d[\d.]*e[+-]\d+\Z")
+# One name (``n7``, ``w0.1.2``, ``x_1``, ``W1[1,2]``), or an unsigned number (``1.0e-05``).
+_ONE_TERM = re.compile(r"[\w.']+(?:\[[\w., ]*\])*\Z|\d[\d.]*e[+-]\d+\Z")
 
 
 def _term(text: str) -> str:
