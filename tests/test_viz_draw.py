@@ -239,10 +239,10 @@ def test_save_dot_and_explicit_format(tmp_path: Path) -> None:
     assert d.save(str(tmp_path / "noext"), format="pdf").read_bytes().startswith(b"%PDF-")
     assert d.pipe("png").startswith(b"\x89PNG")
     assert "<svg" in d.svg()
-    # shown in a notebook at most 1000 px wide, its viewBox (the drawing itself) unchanged
+    # shown in a notebook at most 840 px wide, its viewBox (the drawing itself) unchanged
     shown, full = d._repr_svg_(), d.svg()
     assert (
-        'width="1000px"' in shown
+        'width="840px"' in shown
         and shown[shown.index("viewBox") :] == full[full.index("viewBox") :]
     )
     assert d.source.startswith("digraph") and "rankdir=LR" in d.source

@@ -99,7 +99,7 @@ class Drawing:
         return render(self.source, format)
 
     def png(self) -> bytes:
-        """The graph as PNG bytes, as a notebook shows it (at most 1000 pixels wide; cached)."""
+        """The graph as PNG bytes, as a notebook shows it (at most 840 pixels wide; cached)."""
         if self._png is None:
             self._png = shown_png(self.source, self.svg())
         return self._png
@@ -126,7 +126,7 @@ class Drawing:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         """SVG for a live session, PNG too (an untrusted saved notebook drops SVG), and text;
-        both at most 1000 pixels wide, the SVG scaled to the PNG's size."""
+        both at most 840 pixels wide, the SVG scaled to the PNG's size."""
         return {
             "image/svg+xml": self._repr_svg_(),
             "image/png": self.png(),
