@@ -268,3 +268,28 @@ def test_with_two_players_on_a_page_the_one_under_the_mouse_gets_the_keys(
     _keys(driver, Keys.ARROW_RIGHT)
     assert first.get_attribute("data-step") == "2" and second.get_attribute("data-step") == "1"
     assert not _errors(driver)
+
+
+def test_a_saved_notebook_output_is_the_picture_untrusted_and_the_player_trusted(
+    driver: object, tmp_path: Path
+) -> None:
+    """An untrusted notebook shows its HTML output without scripts (sanitized): the player's
+    markup is written by its script, so without it only the final state's PNG is left."""
+    import re
+
+    from selenium.webdriver.common.by import By
+
+    _, _, c = example_expression()
+    output = backward_player(c)._repr_mimebundle_()["text/html"]
+    sanitized = re.sub(r"<script>.*?</script>", "", output, flags=re.S)
+    assert re.fullmatch(
+        r'<div id="gw-embed-\w+"><img src="data:image/png;base64,[^"]+" alt="[^"]+"></div>',
+        sanitized,
+    )
+    path = tmp_path / "cell.html"
+    path.write_text(f"<!DOCTYPE html><html><body>{output}</body></html>", "utf-8")
+    driver.get(path.as_uri())  # type: ignore[attr-defined]
+    root = driver.find_element(By.CSS_SELECTOR, ".gw-player")  # type: ignore[attr-defined]
+    assert root.get_attribute("data-gw-ready") == "1"
+    assert not driver.find_elements(By.CSS_SELECTOR, "img")  # type: ignore[attr-defined]
+    assert not _errors(driver)

@@ -21,6 +21,8 @@ leaves.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 import math
@@ -436,10 +438,34 @@ class BackwardPlayer:
         return self._png
 
     def _repr_html_(self) -> str:
-        return self.fragment()
+        return self._notebook_html()
+
+    def _notebook_html(self) -> str:
+        """The player for a notebook: its final state as a PNG, replaced by the player when the
+        output's script runs.
+
+        An untrusted notebook (a fresh clone) still shows its HTML, sanitized: no script, no
+        style. The player's markup is therefore written by the script itself, so that without
+        it the reader sees the picture, not the player's bare buttons and texts.
+        """
+        fragment = self.fragment()
+        start = fragment.rindex("<script>")
+        markup, script = fragment[:start], fragment[start + len("<script>") : -len("</script>")]
+        key = hashlib.sha1(markup.encode("utf-8")).hexdigest()[:12]  # the same on every run
+        picture = ""
+        if self.final_dot:
+            png = base64.b64encode(self.png()).decode("ascii")
+            alt = html.escape(f"{self.title}: the final state (run the cell to step through)")
+            picture = f'<img src="data:image/png;base64,{png}" alt="{alt}">'
+        build = json.dumps(markup, ensure_ascii=False).replace("</", "<\\/")
+        return (
+            f'<div id="gw-embed-{key}">{picture}<script>'
+            f'document.getElementById("gw-embed-{key}").innerHTML = {build};\n'
+            f"{script}</script></div>"
+        )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle: dict[str, Any] = {"text/html": self.fragment(), "text/plain": repr(self)}
+        bundle: dict[str, Any] = {"text/html": self._notebook_html(), "text/plain": repr(self)}
         if self.final_dot:
             bundle["image/png"] = self.png()
         return bundle
