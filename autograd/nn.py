@@ -354,7 +354,7 @@ from .functional import (  # noqa: E402
     softmax,
 )
 from .optim import SGD, Adam, Optimizer  # noqa: E402
-from .torch_bridge import from_torch, to_torch  # noqa: E402
+from .torch_bridge import read_sequential, to_torch  # noqa: E402
 from .train import (  # noqa: E402
     History,
     accuracy,
@@ -364,6 +364,28 @@ from .train import (  # noqa: E402
     predict,
     register_live_view,
 )
+
+
+def from_torch(sequential: Any, *, fused: bool = True) -> MLP:
+    """An :class:`MLP` with the weights of ``sequential`` (``Linear`` layers, each optionally
+    followed by ``ReLU``, ``Tanh``, ``Sigmoid`` or ``Identity``).
+
+    All hidden layers must share one activation (an MLP has one hidden
+    activation and one output activation). A Linear without bias gets zero
+    biases. Weights are converted to float64.
+    """
+    nin, sizes, activation, output_activation, state = read_sequential(sequential)
+    mlp = MLP(
+        nin,
+        sizes,
+        activation=activation,
+        output_activation=output_activation,
+        seed=0,
+        fused=fused,
+    )
+    mlp.load_state_dict(state)
+    return mlp
+
 
 __all__ += [
     "SGD",

@@ -1,19 +1,17 @@
-"""Private: argument checks, the choice of collapse mode, and atomic file writes.
+"""Private: argument checks, the choice of collapse mode, and the file writer.
 
 The one back end :mod:`viz.graph` and :mod:`viz.player` share: it validates
 draw_dot's arguments, builds the graph's :class:`~viz._structure._Structure`
 (in :mod:`viz._structure`) and the :class:`~viz._dot._View` to draw it with,
-chooses how to collapse a big graph, and writes files through a temporary file.
+chooses how to collapse a big graph, and passes on the project's one file writer
+(:func:`viz._files.write_atomic`).
 Nothing here is public API.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
-from pathlib import Path
 from typing import Any
 
 from autograd import Value
@@ -32,6 +30,7 @@ from ._dot import (
     _View,
     format_number,
 )
+from ._files import write_atomic
 from ._render import (
     FILE_PX,
     FORMATS,
@@ -283,26 +282,3 @@ def file_png(dot: str, svg: str) -> bytes:
             "(the backward player), or draw it collapsed"
         )
     return render(dot, "png", dpi=dpi)
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` through a temporary file beside it, then rename it into place.
-
-    A write that fails (disk full, size limit, interrupt) leaves the old file whole.
-    """
-    target = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(payload)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return target

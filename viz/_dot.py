@@ -462,8 +462,9 @@ def _layout_settings(nodes: int, edges: int) -> str:
     (``mclimit``, ``searchsize``). Small drawings get the exact layout;
     medium ones bounded iterations; big ones no position refinement
     (``nslimit=0``: nodes stay where ordering put them, which for these
-    graphs reads as well and is 3 to 6 times faster), one pass of crossing
-    minimisation and straight edges. Measured in benchmarks/viz_bench.py.
+    graphs reads as well and costs far less), one pass of crossing
+    minimisation and straight edges, so that a big graph draws in seconds
+    (``benchmarks/viz_bench.py`` times it).
     """
     size = max(nodes, edges)
     if size <= LAYOUT_EXACT_NODES:

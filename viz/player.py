@@ -268,7 +268,7 @@ def backward_frames(
     """Run ``root.backward(grad)`` one node at a time, from zeroed leaf gradients; one
     :class:`Frame` per backward step (root first), with the chain-rule products it sends.
 
-    Frames no longer carry a drawing each: :func:`backward_player` draws the
+    A frame carries no drawing of its own: :func:`backward_player` draws the
     graph once and steps through these frames (and the forward pass) over it.
     Raises ValueError, before touching any gradient, if there would be more
     than ``max_frames`` steps.
