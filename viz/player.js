@@ -157,6 +157,8 @@
       var box = document.createElement("div");
       box.className = "gw-overview";
       box.setAttribute("title", "the whole graph: the frame is what the view shows, red the current node; click to go there");
+      // as tall as the graph's shape needs, within 40 to 130 px, so it hides little of the view
+      box.style.height = Math.round(Math.max(40, Math.min(130, 200 * baseH / baseW))) + "px";
       var mini = document.createElementNS(SVGNS, "svg");
       mini.setAttribute("viewBox", "0 0 " + baseW + " " + baseH);
       mini.setAttribute("preserveAspectRatio", "xMidYMid meet");
