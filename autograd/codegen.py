@@ -104,7 +104,7 @@ class _Names:
 
     def fresh(self, hint: str) -> str:
         """A name not used yet, made from ``hint`` (``v1, v2, ...`` when it has none)."""
-        base = re.sub(r"\W", "_", hint).strip("_")
+        base = re.sub(r"[^0-9A-Za-z_]", "_", hint).strip("_")  # ASCII: one spelling per name
         if not base or base[0].isdigit():
             base = f"v{next(self.count)}" if not base else f"v_{base}"
         name = base
@@ -446,13 +446,16 @@ class Parts:
         lines.append(f"    return {self.value}, {self.totals}")
         return "\n".join(lines) + "\n"
 
-    def batch(self) -> str:
-        lines = ["def traced_batch(P, seed, rows, start):", *indent(self.read, 1)]
+    def batch_start(self) -> list[str]:
+        """A batch function's first lines: the parameters read, the pass totals from ``start``."""
+        lines = indent(self.read, 1)
         if self.params:
-            names = ", ".join(f"g_{p}" for p in self.params)
-            one = "," if len(self.params) == 1 else ""
             lines += ["    if start is None:", *indent(self.zero, 2)]
-            lines += ["    else:", f"        {names}{one} = start"]
+            lines += ["    else:", f"        {self.totals[1:-1]} = start"]
+        return lines
+
+    def batch(self) -> str:
+        lines = ["def traced_batch(P, seed, rows, start):", *self.batch_start()]
         lines.append("    values = [None] * len(rows)")
         lines.append("    for k in range(len(rows) - 1, -1, -1):  # last row first, as backward")
         lines += indent(self.unpack() + self.forward + self.backward, 2)

@@ -536,12 +536,7 @@ def combined_batch(traces: Sequence[Trace]) -> tuple[Callable[..., Any], Callabl
     while tail and not all(top_level(b, len(b) - tail) for b in bwd):
         tail -= 1
     p0 = parts[0]
-    lines = ["def traced_combined(P, seed, rows, which, start=None):", *indent(p0.read, 1)]
-    if p0.params:
-        totals = ", ".join(f"g_{p}" for p in p0.params)
-        one = "," if len(p0.params) == 1 else ""
-        lines += ["    if start is None:", *indent(p0.zero, 2)]
-        lines += ["    else:", f"        {totals}{one} = start"]
+    lines = ["def traced_combined(P, seed, rows, which, start=None):", *p0.batch_start()]
     lines.append("    values = [None] * len(rows)")
     lines.append("    for k in range(len(rows) - 1, -1, -1):  # last row first, as backward")
     lines += indent(p0.unpack() + fwd[0][:head], 2)
@@ -624,6 +619,8 @@ def trace(fn: Callable[..., Any], *example_args: Any) -> Trace:
     Values (leaves labelled with ``fn``'s parameter names). Every other Value
     that ``fn`` reaches is a parameter: the trace reads its ``.data`` at each
     call and adds into its ``.grad``. Raises :class:`TraceError` where ``fn``'s
-    path depends on the numbers it computes, naming the line.
+    path depends on the numbers it computes, naming the line. What ``fn``
+    takes from elsewhere (a random number, a counter) is kept as it was when
+    traced: keep such things out of ``fn``, or pass them as arguments.
     """
     return _build(fn, example_args)

@@ -563,23 +563,26 @@ def fit(
     threshold = _threshold(loss)
     rng = random.Random(seed)
     n = len(X)
-    steps, eager_reason = (None, "compiled=False") if not compiled else (None, "")
-    if compiled:
-        from .traced_fit import traced_steps
-
-        y_val = validation[1] if validation is not None else ()
-        steps, eager_reason = traced_steps(model, loss, X, y, y_val)
     per_epoch = len(batches(n, batch_size, shuffle=False))
     total_steps = epochs * per_epoch
-    history = History(traced=steps is not None, eager_reason=eager_reason)
-    watch = _live_target(live, live_every, total_steps, model, X, y, loss)
-    every = live_every or 1
-    bar = _progress_bar(total_steps, progress)
-    if bar is not None:
-        bar.set_description("traced" if steps is not None else "eager")
+    history = History()
     steps_before = getattr(optimizer, "steps", None)
     epoch = 0
+    steps = watch = bar = None
     try:
+        if compiled:  # tracing is part of the run: an interrupt during it is noted too
+            from .traced_fit import traced_steps
+
+            y_val = validation[1] if validation is not None else ()
+            steps, history.eager_reason = traced_steps(model, loss, X, y, y_val)
+        else:
+            history.eager_reason = "compiled=False"
+        history.traced = steps is not None
+        watch = _live_target(live, live_every, total_steps, model, X, y, loss)
+        every = live_every or 1
+        bar = _progress_bar(total_steps, progress)
+        if bar is not None:
+            bar.set_description("traced" if steps is not None else "eager")
         for epoch in range(epochs):
             start = time.perf_counter()
             total = 0.0
