@@ -244,3 +244,20 @@ def test_captions_bracket_negative_operands_and_compound_names() -> None:
     b = Value(0.35, label="b1[1]")
     t = b + 1.0
     assert backward_player(t).steps[0]["caption"] == "L = b1[1] + 1 = 0.3500 + 1 = 1.3500"
+
+
+def test_the_final_state_png_is_readable_at_a_notebooks_width() -> None:
+    """The README example drawn left to right is 1028 pt wide: at 840 px its text would be
+    under 9 px, so the saved picture is the same state drawn top to bottom, at full size."""
+    import struct
+
+    from viz._render import render, svg_size
+
+    _, _, c = example()
+    player = backward_player(c)
+    png = player.png()
+    width = struct.unpack(">I", png[16:20])[0]
+    wide = svg_size(render(player.final_dot, "svg").decode())[0]
+    narrow = svg_size(render(player.narrow_dot, "svg").decode())[0]
+    assert wide * 4 / 3 * 0.9 > 840  # too wide to be read at 840 px
+    assert width <= 840 and abs(width - narrow * 4 / 3) <= 2  # drawn top to bottom, 4/3 px/pt

@@ -52,6 +52,7 @@ from ._core import (
     shown_png,
     write_atomic,
 )
+from ._render import READABLE_SCALE, SHOWN_PX, png_dpi, svg_size
 from ._structure import _Structure
 
 __all__ = ["BackwardPlayer", "EdgeStep", "Frame", "backward_frames", "backward_player"]
@@ -347,6 +348,7 @@ class BackwardPlayer:
         table: dict[str, Any],
         *,
         final_dot: str = "",
+        narrow_dot: str = "",
         frames: Iterable[Frame] = (),
         title: str = "Forward and backward pass",
         interval_ms: int = 1200,
@@ -361,6 +363,7 @@ class BackwardPlayer:
         self.svg = svg
         self.table = table
         self.final_dot = final_dot
+        self.narrow_dot = narrow_dot  # the same state top to bottom, if final_dot is too wide
         self.frames: list[Frame] = list(frames)
         self.title = title
         self.interval_ms = _check_positive(interval_ms, "interval_ms")
@@ -432,9 +435,19 @@ class BackwardPlayer:
         return write_atomic(path, self.html())
 
     def png(self) -> bytes:
-        """The final state (after backward) as PNG, saying to run the cell to step through."""
+        """The final state (after backward) as PNG, saying to run the cell to step through.
+
+        At most 840 pixels wide; drawn top to bottom instead if that is the only way its
+        text stays readable there.
+        """
         if self._png is None:
-            self._png = shown_png(self.final_dot, render(self.final_dot, "svg").decode("utf-8"))
+            dot = self.final_dot
+            svg = render(dot, "svg").decode("utf-8")
+            if self.narrow_dot and png_dpi(svg_size(svg)[0], SHOWN_PX) / 72 < READABLE_SCALE:
+                narrow = render(self.narrow_dot, "svg").decode("utf-8")
+                if svg_size(narrow)[0] < svg_size(svg)[0]:
+                    dot, svg = self.narrow_dot, narrow
+            self._png = shown_png(dot, svg)
         return self._png
 
     def _repr_html_(self) -> str:
@@ -671,10 +684,15 @@ def backward_player(
     view.edge_labels = None
     view.data_widths = view.grad_widths = None  # no texts to change: cells fit their text
     final_dot = dot_text(structure, view)
+    narrow_dot = ""
+    if view.rankdir in ("LR", "RL"):  # in case the picture is too wide for a notebook
+        view.rankdir = "TB"
+        narrow_dot = dot_text(structure, view)
     return BackwardPlayer(
         svg,
         table,
         final_dot=final_dot,
+        narrow_dot=narrow_dot,
         frames=backward,
         title=title,
         interval_ms=interval_ms,
