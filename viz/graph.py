@@ -40,7 +40,9 @@ from ._core import (
     RANKDIRS,
     VizWarning,
     _check_show_grad,
+    _Options,
     _structure_and_view,
+    dot_text,
     file_png,
     fit_svg,
     format_for_path,
@@ -99,7 +101,7 @@ class Drawing:
         return render(self.source, format)
 
     def png(self) -> bytes:
-        """The graph as PNG bytes, as a notebook shows it (at most 1000 pixels wide; cached)."""
+        """The graph as PNG bytes, as a notebook shows it (at most 840 pixels wide; cached)."""
         if self._png is None:
             self._png = shown_png(self.source, self.svg())
         return self._png
@@ -189,7 +191,7 @@ class Drawing:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         """SVG for a live session, PNG too (an untrusted saved notebook drops SVG), and text;
-        both at most 1000 pixels wide, the SVG scaled to the PNG's size."""
+        both at most 840 pixels wide, the SVG scaled to the PNG's size."""
         return {
             "image/svg+xml": self._repr_svg_(),
             "image/png": self.png(),
@@ -234,8 +236,7 @@ def draw_dot(
       is 0.0 until it does) and shows ``grad —`` with a note if not.
     * ``format``: accepted for micrograd compatibility; the default of ``pipe()``.
     """
-    structure, view, warning = _structure_and_view(
-        root,
+    options = _Options.of(
         "draw_dot",
         rankdir=rankdir,
         precision=precision,
@@ -246,6 +247,7 @@ def draw_dot(
         max_nodes=max_nodes,
         legend=legend,
     )
+    structure, view, warning = _structure_and_view(root, "draw_dot", options)
     show = _check_show_grad(show_grad)
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
@@ -261,7 +263,7 @@ def draw_dot(
     if warning is not None:
         warnings.warn(f"draw_dot: {warning}", VizWarning, stacklevel=2)
     return Drawing(
-        structure.dot(view),
+        dot_text(structure, view),
         collapse=view.collapse,
         notes=view.notes,
         num_values=len(structure.order),
