@@ -173,7 +173,7 @@ def _moons_like(n: int, seed: int) -> tuple[list[list[float]], list[int]]:
     return X, [1 if x[0] * x[1] > 0 else -1 for x in X]
 
 
-EPOCHS = 20
+EPOCHS = 20  # long enough (traced steps are fast) for random interrupts to land inside
 
 
 def test_a_real_sigint_during_fit_says_where_it_stopped() -> None:
