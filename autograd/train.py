@@ -10,7 +10,6 @@ iteration does one ``backward`` and one optimizer step.
 
 from __future__ import annotations
 
-import functools
 import math
 import numbers
 import random
@@ -460,30 +459,6 @@ def _note_interrupt(
         exc.add_note(line)
 
 
-_OUTSIDE_THE_LOOP = (
-    "fit interrupted outside its training loop (preparing or finishing), so no update was cut short"
-)
-
-
-def _reports_interrupts(fit: Callable[..., History]) -> Callable[..., History]:
-    """``fit`` whose interrupts always carry a note: where in the loop, said by ``fit``
-    itself, or that it came before the first epoch or after the last (``exc.history`` None)."""
-
-    @functools.wraps(fit)
-    def run(*args: Any, **kwargs: Any) -> History:
-        try:
-            return fit(*args, **kwargs)
-        except KeyboardInterrupt as exc:
-            if not hasattr(exc, "history"):
-                exc.history = None  # type: ignore[attr-defined]
-                if hasattr(exc, "add_note"):
-                    exc.add_note(_OUTSIDE_THE_LOOP)
-            raise
-
-    return run
-
-
-@_reports_interrupts
 def fit(
     model: Any,
     X: Sequence[Sequence[float]],
@@ -551,9 +526,8 @@ def fit(
     nothing), a note saying where it stopped (``fit interrupted in epoch 3 of
     10, after 37 completed updates (...)``) and the run so far as
     ``exc.history``, whose ``stopped`` is ``(epoch, iteration)`` counted from 0.
-    Interrupted before the first epoch or after the last (checking the data,
-    tracing the step, closing the live view), the note says so and
-    ``exc.history`` is None.
+    Interrupted while the data are checked, before anything has changed, it
+    carries no note.
 
     A hidden ReLU layer whose every neuron outputs 0 for a whole batch stalls
     training (see :func:`dead_relu_layers`); ``fit`` says so once per run,
@@ -702,5 +676,9 @@ def fit(
             bar.close()
         close = getattr(watch, "close", None)
         if callable(close):
-            close()
+            try:
+                close()  # the live view's last drawing: a moment a Ctrl-C may land in too
+            except KeyboardInterrupt as exc:
+                _note_interrupt(exc, history, optimizer, steps_before, epoch, epochs, per_epoch)
+                raise
     return history

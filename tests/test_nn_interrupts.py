@@ -205,12 +205,11 @@ def test_a_real_sigint_during_fit_says_where_it_stopped() -> None:
             continue
         seen += 1
         exc = caught[0]
-        history = exc.history  # type: ignore[attr-defined]
-        (note,) = exc.__notes__
-        if history is None:  # before the first epoch or after the last: no update cut short
-            assert note.startswith("fit interrupted outside its training loop"), note
-            assert opt.steps in (0, EPOCHS * per_epoch)
+        history = getattr(exc, "history", None)
+        if history is None:  # while the data were checked: nothing had changed
+            assert not getattr(exc, "__notes__", None) and opt.steps == 0
             continue
+        (note,) = exc.__notes__
         epoch, iteration = history.stopped
         assert 0 <= epoch < EPOCHS and 0 <= iteration <= per_epoch
         assert epoch * per_epoch + iteration == history.iterations == opt.steps
