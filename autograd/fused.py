@@ -176,6 +176,7 @@ def dense(
     # but keeps its non-leaf operands (weights, inputs, bias) as parents, so
     # that the walk, and what reaches their own parents (0 * inf is nan), is
     # exactly torch's.
+    inner = [x for x in xv if x._fn is not None]
     # With no Value input, every row has the same local gradients: d/dw_i = x_i, d/db = 1.
     shared_locals = (tuple(xd), (*xd, 1.0)) if not xv else None
     # Consecutive creation numbers for the rows, taken in one step (a C loop
@@ -223,7 +224,9 @@ def dense(
         out._seq = seq
         out._operands = call
         if dead and z - z == 0.0:  # finite and masked: passes nothing (see above)
-            out._parents = [x for x in (*row, *xv, b) if type(x) is Value and x._fn is not None]
+            out._parents = inner + [b] if tbias and b._fn is not None else inner  # type: ignore[union-attr]
+            if any(map(_op_of, row)):  # a weight that is not a leaf (rare): keep it too
+                out._parents = [w for w in row if w._fn is not None] + out._parents
             out._locals = ()
         elif dead:  # inf or nan, masked: each operand gets 0 * partner (see graph_rule)
             pairs = op.graph_rule(out, None)
@@ -252,6 +255,7 @@ def dense(
 
 
 _new = object.__new__
+_op_of = operator.attrgetter("_fn")
 
 
 def _not_a_weight(w: object) -> float:
