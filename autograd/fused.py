@@ -18,6 +18,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Sequence
 from itertools import islice
+from math import isfinite
 from typing import Any
 
 from . import _math
@@ -105,7 +106,7 @@ def _local_rule(dead: bool, as_value: bool = False) -> Any:
         pd = partner.data if type(partner) is Value else partner
         if not dead:
             return partner if as_value else pd
-        return MASKED if pd - pd == 0.0 else _NAN
+        return MASKED if isfinite(pd) else _NAN
 
     return local
 
@@ -223,8 +224,8 @@ def dense(
         out._fn = op
         out._seq = seq
         out._operands = call
-        if dead and z - z == 0.0:  # finite and masked: passes nothing (see above)
-            out._parents = inner + [b] if tbias and b._fn is not None else inner  # type: ignore[union-attr]
+        if dead and isfinite(z):  # masked: passes nothing (see above)
+            out._parents = [*inner, b] if tbias and b._fn is not None else inner  # type: ignore[union-attr]
             if any(map(_op_of, row)):  # a weight that is not a leaf (rare): keep it too
                 out._parents = [w for w in row if w._fn is not None] + out._parents
             out._locals = ()
