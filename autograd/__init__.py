@@ -47,6 +47,7 @@ from .modes import (
     no_grad,
 )
 from .ops import Op
+from .tracing import Trace, TraceError, code_of, trace
 from .value import Value
 from .viewing import Edge, backward_steps, topological_order
 
@@ -55,8 +56,11 @@ __all__ = [
     "Edge",
     "GradcheckError",
     "Op",
+    "Trace",
+    "TraceError",
     "Value",
     "backward_steps",
+    "code_of",
     "dense",
     "detect_anomaly",
     "gc_paused",
@@ -66,6 +70,7 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "topological_order",
+    "trace",
 ]
 __version__ = "0.1.0"
 #: Marks this package as the gradwalk engine (another project also installs a package named

@@ -67,6 +67,16 @@ def _activate(v: Value, activation: str) -> Value:
     return v
 
 
+def _name_parameters(neuron: Neuron, layer: int, index: int) -> None:
+    """Label a neuron's parameters by their place: ``w{layer}.{neuron}.{input}``, ``b{layer}.{neuron}``.
+
+    A drawing of any graph the model built then names them, and knows them for parameters.
+    """
+    for j, w in enumerate(neuron.w):
+        w.label = f"w{layer}.{index}.{j}"
+    neuron.b.label = f"b{layer}.{index}"
+
+
 class Module:
     """Base class: parameters, gradients reset, and state as plain JSON-able data."""
 
@@ -126,6 +136,7 @@ class Neuron(Module):
         self.w = [Value(r.uniform(-bound, bound)) for _ in range(nin)]
         self.b = Value(0.0)
         self.fused = fused
+        _name_parameters(self, 0, 0)
 
     @property
     def nin(self) -> int:
@@ -191,6 +202,12 @@ class Layer(Module):
         shared = r if isinstance(r, random.Random) else None
         self.neurons = [Neuron(nin, self.activation, rng=shared, fused=fused) for _ in range(nout)]
         self.fused = fused
+        self._name(0)
+
+    def _name(self, layer: int) -> None:
+        """Label the parameters as those of layer number ``layer`` (see ``_name_parameters``)."""
+        for k, neuron in enumerate(self.neurons):
+            _name_parameters(neuron, layer, k)
 
     @property
     def nin(self) -> int:
@@ -283,6 +300,8 @@ class MLP(Module):
             for i in range(len(nouts))
         ]
         self.fused = fused
+        for i, layer in enumerate(self.layers):
+            layer._name(i)
 
     @property
     def nin(self) -> int:
