@@ -72,7 +72,8 @@ class LectureOp(Op):
 
     def edges_of(self, node: Any) -> list[tuple[Any, Any, str, str]]:
         pairs = zip(node._parents, node._locals)
-        return [(p, loc, f"x{i}", "") for i, (p, loc) in enumerate(pairs, 1)]
+        # the derivative is a number the closure gave, not a formula: say where it came from
+        return [(p, loc, f"x{i}", "from _backward") for i, (p, loc) in enumerate(pairs, 1)]
 
     def graph_rule(self, node: Any, M: Any) -> list[tuple[Any, Any]]:
         if M is not None:

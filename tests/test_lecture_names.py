@@ -192,6 +192,7 @@ def test_an_op_made_the_lecture_way_backpropagates_like_torch() -> None:
     assert a.grad == ta.grad.item() and len(steps) >= 3
     frames = backward_frames(y)
     assert len(frames) > 1
+    assert "(from _backward = " in "".join(f._repr_markdown_() for f in frames)
 
 
 def test_an_op_without_backward_fails_clearly() -> None:
