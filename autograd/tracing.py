@@ -210,11 +210,11 @@ def _record(fn: Callable[..., Any], args: list[Any]) -> tuple[Any, _Recording, i
 # ------------------------------------------------------------------ the graph
 
 
-def _graph(root: Value, start: int) -> list[Value]:
+def _graph(root: Value, start: int) -> list[Any]:
     """The non-leaf nodes ``root`` depends on, in creation order; refuses nodes made before."""
     seen = {id(root)}
-    stack = [root]
-    nodes = []
+    stack: list[Any] = [root]
+    nodes: list[Any] = []
     while stack:
         n = stack.pop()
         if n._fn is None:
@@ -449,20 +449,28 @@ def _owners(fn: Any) -> list[tuple[Callable[[], Any], Any, tuple[int, ...] | Non
                 ids = None
             found.append((get, obj, ids))
 
+    def constant(obj: Any) -> Callable[[], Any]:
+        return lambda: obj
+
+    def cell_contents(cell: Any) -> Callable[[], Any]:
+        return lambda: cell.cell_contents
+
+    def global_named(g: dict[str, Any], name: str) -> Callable[[], Any]:
+        return lambda: g[name]
+
     bound = getattr(fn, "__self__", None)
     if bound is not None:
-        note(lambda: bound)
+        note(constant(bound))
         fn = fn.__func__
     code = getattr(fn, "__code__", None)
     if code is None:
-        note(lambda: fn)
+        note(constant(fn))
         return found
     for cell in fn.__closure__ or ():
-        note(lambda cell=cell: cell.cell_contents)
-    g = fn.__globals__
+        note(cell_contents(cell))
     for name in code.co_names:
-        if name in g:
-            note(lambda name=name: g[name])
+        if name in fn.__globals__:
+            note(global_named(fn.__globals__, name))
     return found
 
 
