@@ -68,7 +68,8 @@ def _activate(v: Value, activation: str) -> Value:
 
 
 def _name_parameters(neuron: Neuron, layer: int, index: int) -> None:
-    """Label a neuron's parameters by their place: ``w{layer}.{neuron}.{input}``, ``b{layer}.{neuron}``.
+    """Label a neuron's parameters by their place: ``w{layer}.{neuron}.{input}``,
+    ``b{layer}.{neuron}``.
 
     A drawing of any graph the model built then names them, and knows them for parameters.
     """
