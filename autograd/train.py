@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .deadrelu import DeadReluWarning, _stalled, dead_relu_layers
 from .functional import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -31,10 +32,12 @@ from .value import Value
 
 __all__ = [
     "LOSSES",
+    "DeadReluWarning",
     "History",
     "LiveFactory",
     "accuracy",
     "batches",
+    "dead_relu_layers",
     "evaluate",
     "fit",
     "predict",
@@ -523,6 +526,10 @@ def fit(
     nothing), a note saying where it stopped (``fit interrupted in epoch 3 of
     10, after 37 completed updates (...)``) and the run so far as
     ``exc.history``, whose ``stopped`` is ``(epoch, iteration)`` counted from 0.
+
+    A hidden ReLU layer whose every neuron outputs 0 for a whole batch stalls
+    training (see :func:`dead_relu_layers`); ``fit`` says so once per run,
+    with a :class:`DeadReluWarning`.
     """
     X, y = _check_data(X, y, "fit")
     fn = _loss_fn(loss)
@@ -569,6 +576,7 @@ def fit(
     steps_before = getattr(optimizer, "steps", None)
     epoch = 0
     steps = watch = bar = None
+    stalled, checked = False, -1
     try:
         if compiled:  # tracing is part of the run: an interrupt during it is noted too
             from .traced_fit import traced_steps
@@ -613,6 +621,10 @@ def fit(
                     right = sum(_correct(o, t, threshold) for o, t in zip(outs, yb))
                     root = value
                     del value
+                if not stalled and checked < epoch:  # said once; looked into once an epoch at most
+                    found = _stalled(model, xb, outs)
+                    if found is not None:
+                        stalled, checked = found, epoch
                 total += loss_value * len(idx)
                 seen += len(idx)
                 correct += right
