@@ -7,14 +7,19 @@
 (0.0707, 0.1413)
 
 Reading order. The engine is small enough to read in an afternoon; read it
-in this order (the README gives the line counts):
+in this order, which is also the order in which its modules import each other
+(lines of code in brackets; the README gives the full counts):
 
-1. ``ops.py``: the op table. Each op is a forward with torch semantics, one
-   derivative rule per operand, and the derivative as a formula.
-2. ``value.py``: ``Value``, its fields, and node creation (``apply``).
-3. ``backward.py``: the topological walk and the hot loop of ``backward``.
+1. ``ops.py`` (121): the op table. Each op is a forward with torch semantics,
+   and one derivative rule per operand, written as the derivative.
+2. ``value.py`` (114): ``Value``, its fields, and node creation (``apply``).
+3. ``backward.py`` (60): the walk, and the loop that passes each node's
+   gradient on to its parents.
 
-Chapters 1-3 are the whole of backprop. The optional chapters after them:
+Chapters 1-3 are the whole of backprop (295 lines of code) and import
+nothing of the engine but each other and two private float helpers below
+them: ``_math.py`` (floats with torch's semantics) and ``_exact.py`` (local
+gradients that apply themselves as torch does). The optional chapters:
 
 4. ``exact.py``: how a local gradient is applied so results are torch's bits.
 5. ``fused.py``: ``dense``, a whole neuron as one node (the speed).
@@ -22,8 +27,11 @@ Chapters 1-3 are the whole of backprop. The optional chapters after them:
 7. ``modes.py``: ``no_grad``, ``detect_anomaly``, ``gc_paused``.
 8. ``serial.py``: copies and pickles at any depth.
 
-Then ``nn.py`` (Neuron, Layer, MLP), ``functional.py`` (losses), ``optim.py``
-(SGD, Adam), ``train.py`` (``fit``) build on the engine.
+Beside them, never imported by chapters 1-3: ``viewing.py`` (what the players
+read: ``Edge``, ``inputs``, ``backward_steps``...), ``userops.py``
+(``Op.unary``), ``lecture.py`` (the micrograd lecture's ``_prev``, ``_op``,
+``_backward``). Then ``nn.py`` (Neuron, Layer, MLP), ``functional.py``
+(losses), ``optim.py`` (SGD, Adam), ``train.py`` (``fit``) build on the engine.
 """
 
 from . import lecture, serial, userops  # noqa: F401 - they add to Value and Op

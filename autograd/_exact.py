@@ -26,6 +26,7 @@ plain floats.
 
 from __future__ import annotations
 
+from math import isfinite
 from typing import Any
 
 from . import _math
@@ -50,7 +51,7 @@ class _Masked(float):
     __slots__ = ()
 
     def __rmul__(self, g: float) -> float:  # type: ignore[override]
-        return g * 0.0 if g - g == 0.0 else 0.0  # inf or nan through a masked edge: exactly 0
+        return g * 0.0 if isfinite(g) else 0.0  # inf or nan through a masked edge: exactly 0
 
     __mul__ = __rmul__  # type: ignore[assignment]
 

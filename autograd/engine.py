@@ -2,7 +2,7 @@
 
 The engine is split into modules in reading order (see the package docstring):
 ``ops`` (the op table), ``value`` (``Value`` and node creation), ``backward``
-(the walk and the hot loop), then ``exact``, ``fused``, ``higher``, ``modes``
+(the walk and the loop), then ``exact``, ``fused``, ``higher``, ``modes``
 and ``serial``. This module gathers their public names, so
 ``from autograd.engine import Value, grad`` keeps working.
 """

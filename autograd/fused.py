@@ -18,6 +18,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Sequence
 from itertools import islice
+from math import isfinite
 from typing import Any
 
 from . import _math
@@ -105,7 +106,7 @@ def _local_rule(dead: bool, as_value: bool = False) -> Any:
         pd = partner.data if type(partner) is Value else partner
         if not dead:
             return partner if as_value else pd
-        return MASKED if pd - pd == 0.0 else _NAN
+        return MASKED if isfinite(pd) else _NAN
 
     return local
 
@@ -176,6 +177,7 @@ def dense(
     # but keeps its non-leaf operands (weights, inputs, bias) as parents, so
     # that the walk, and what reaches their own parents (0 * inf is nan), is
     # exactly torch's.
+    inner = [x for x in xv if x._fn is not None]
     # With no Value input, every row has the same local gradients: d/dw_i = x_i, d/db = 1.
     shared_locals = (tuple(xd), (*xd, 1.0)) if not xv else None
     # Consecutive creation numbers for the rows, taken in one step (a C loop
@@ -222,8 +224,10 @@ def dense(
         out._fn = op
         out._seq = seq
         out._operands = call
-        if dead and z - z == 0.0:  # finite and masked: passes nothing (see above)
-            out._parents = [x for x in (*row, *xv, b) if type(x) is Value and x._fn is not None]
+        if dead and isfinite(z):  # masked: passes nothing (see above)
+            out._parents = [*inner, b] if tbias and b._fn is not None else inner  # type: ignore[union-attr]
+            if any(map(_op_of, row)):  # a weight that is not a leaf (rare): keep it too
+                out._parents = [w for w in row if w._fn is not None] + out._parents
             out._locals = ()
         elif dead:  # inf or nan, masked: each operand gets 0 * partner (see graph_rule)
             pairs = op.graph_rule(out, None)
@@ -252,6 +256,7 @@ def dense(
 
 
 _new = object.__new__
+_op_of = operator.attrgetter("_fn")
 
 
 def _not_a_weight(w: object) -> float:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import viewing  # noqa: F401 - _backward reads Value.edges
-from .backward import lock
+from .backward import held, lock
 from .ops import POW_SCALAR, RELU, Op, const_text
 from .value import Value, _creation
 
@@ -72,7 +72,8 @@ class LectureOp(Op):
 
     def edges_of(self, node: Any) -> list[tuple[Any, Any, str, str]]:
         pairs = zip(node._parents, node._locals)
-        return [(p, loc, f"x{i}", "") for i, (p, loc) in enumerate(pairs, 1)]
+        # the derivative is a number the closure gave, not a formula: say where it came from
+        return [(p, loc, f"x{i}", "from _backward") for i, (p, loc) in enumerate(pairs, 1)]
 
     def graph_rule(self, node: Any, M: Any) -> list[tuple[Any, Any]]:
         if M is not None:
@@ -166,6 +167,11 @@ def _probe(out: Value, closure: Callable[[], Any]) -> list[float]:
     """
     children = out._parents
     with lock:
+        if not held.isdisjoint(children):
+            raise RuntimeError(
+                "_backward: a backward_steps() pass over this node's children is under way; "
+                "finish it or close() it first"
+            )
         saved = [c.grad for c in children]
         saved_out = out.grad
         try:

@@ -46,7 +46,7 @@ _mode = _Mode()
 
 def number(x: object, what: str) -> float:
     """``x`` as a plain float if it is a real number, else a TypeError naming its type."""
-    if type(x) is float:
+    if type(x) is float:  # the common case, without the slower isinstance test below
         return x  # type: ignore[return-value]
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return float(x)  # also turns a float subclass into a plain float
@@ -178,7 +178,7 @@ def apply(op: Op, *operands: Value | Number) -> Value:
     local gradient per Value operand from the op's rules. An operand of
     another type gives NotImplemented (so Python raises its TypeError).
     """
-    xs = []
+    xs = []  # the operands' numbers
     for x in operands:
         if type(x) is Value:
             xs.append(x.data)
@@ -186,18 +186,20 @@ def apply(op: Op, *operands: Value | Number) -> Value:
             xs.append(float(x))
         else:
             return NotImplemented
-    out = Value(op.forward(*xs))
-    if _mode.hooks is not None and not _mode.hooks.record(op, xs, out.data):
+    d = op.forward(*xs)
+    out = Value(d)
+    hooks = _mode.hooks
+    if hooks is not None and not hooks.record(op, xs, d):
         return out  # no_grad: a leaf
     parents, local_grads = [], []
     for x, rule in zip(operands, op.derivs):
         if type(x) is Value:
             parents.append(x)
-            local_grads.append(rule(FLOAT, out.data, *xs))  # type: ignore[misc]
+            local_grads.append(rule(FLOAT, d, *xs))  # type: ignore[misc]
     out._fn = op
     out._parents = tuple(parents)
     out._locals = tuple(local_grads)
-    if len(parents) < len(operands):
-        out._operands = tuple(x if type(x) is Value else v for x, v in zip(operands, xs))
+    if len(parents) < len(xs):  # some operands are numbers: keep them all, in order
+        out._operands = tuple(x if type(x) is Value else n for x, n in zip(operands, xs))
     out._seq = next(_creation)
     return out

@@ -192,6 +192,7 @@ def test_an_op_made_the_lecture_way_backpropagates_like_torch() -> None:
     assert a.grad == ta.grad.item() and len(steps) >= 3
     frames = backward_frames(y)
     assert len(frames) > 1
+    assert "(from _backward = " in "".join(f._repr_markdown_() for f in frames)
 
 
 def test_an_op_without_backward_fails_clearly() -> None:
@@ -246,3 +247,21 @@ def test_learners_own_attributes_work() -> None:
     assert q.m == p.m  # type: ignore[attr-defined]
     r = pickle.loads(pickle.dumps(p))
     assert r.m == p.m  # type: ignore[attr-defined]
+
+
+def test_setting_backward_while_its_children_are_stepped_is_refused() -> None:
+    a = Value(0.5)
+    steps = backward_steps(a * 3.0)
+    next(steps)
+    out = Value(math.exp(a.data), (a,), "exp")
+
+    def _backward() -> None:
+        a.grad += out.data * out.grad
+
+    with pytest.raises(RuntimeError, match="backward_steps"):
+        out._backward = _backward
+    steps.close()
+    assert a.grad == 0.0
+    out._backward = _backward
+    out.backward()
+    assert a.grad == math.exp(0.5)
