@@ -120,16 +120,17 @@ def test_reused_node_sums_in_torchs_order() -> None:
 
 
 #: Terms of the random sums: each uses the leaf once or twice. Every forward here is
-#: correctly rounded in both engines (+ - * / sqrt), so any difference is the order in
+#: correctly rounded in both engines (+ - * /), so any difference is the order in
 #: which the leaf's contributions are summed, which is what these tests are about.
 #: (torch's exp is not correctly rounded: on this machine it differs from the C
-#: library's in 4.7% of arguments in [-3, 3], one ulp, which a sum then carries.)
+#: library's in 4.7% of arguments in [-3, 3], one ulp, which a sum then carries; its
+#: vectorised sqrt differs from the correctly rounded one in 0.66% of arguments.)
 TERMS = [
     lambda v: v * 1.5,
     lambda v: v / v,
     lambda v: -v,
     lambda v: v * v,
-    lambda v: (v * v * 0.3 + 1.0).sqrt(),
+    lambda v: v * v * 0.3 + 1.0,
     lambda v: v - 2.0 * v,
     lambda v: -(-v),  # noqa: B002 - the audited double negation
     lambda v: 3.0 / v,
