@@ -16,7 +16,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from .functional import (
     binary_cross_entropy,
@@ -208,7 +208,7 @@ def _check_all(
 ) -> None:
     """All of ``X`` and ``y`` checked before training starts (positions named in the error)."""
     nin = getattr(model, "nin", None)
-    _check_samples(X, int(nin) if _is_int(nin) else None, f"{who} X")
+    _check_samples(X, int(cast(int, nin)) if _is_int(nin) else None, f"{who} X")
     n_out = _out_size(model, X[0]) if isinstance(loss, str) else None
     _check_targets(y, loss, n_out, f"{who} y")
 
@@ -216,7 +216,7 @@ def _check_all(
 def _mse(outputs: list[Any], targets: list[Any]) -> Value:
     """MSE; an int target with a list output is read as a one-hot class vector."""
     fixed = [
-        one_hot(t, len(o))
+        one_hot(int(t), len(o))
         if isinstance(o, list) and isinstance(t, numbers.Integral) and not isinstance(t, bool)
         else t
         for o, t in zip(outputs, targets)

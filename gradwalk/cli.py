@@ -12,7 +12,8 @@
 Every option is checked before any work. Bad input is one line on stderr
 (``gradwalk render: error: ...``) and exit code 2; a failure while writing a
 file is exit code 1; Ctrl-C is 130. At start-up, before importing the engine,
-:func:`main` checks that ``autograd`` is this project's (not HIPS autograd).
+:func:`main` checks that ``autograd`` and ``viz`` are this project's (not HIPS
+autograd, not the package index's ``viz``).
 This module imports only the standard library at import time.
 """
 
@@ -494,12 +495,12 @@ class _GuardedStream:
 
 
 def _check_engine() -> None:
-    """A one-line error (exit 2) if ``autograd`` is another package of that name."""
-    from .engine_check import FOREIGN_HINT, foreign_autograd
+    """A one-line error (exit 2) if ``autograd`` or ``viz`` is another package of that name."""
+    from .engine_check import clash
 
-    problem = foreign_autograd()
+    problem = clash()
     if problem is not None:
-        raise CommandError(f"{printable(problem)}; {FOREIGN_HINT}")
+        raise CommandError(printable(problem))
 
 
 def _run(argv: Sequence[str] | None, state: dict[str, str]) -> int:

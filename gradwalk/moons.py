@@ -19,6 +19,8 @@ from typing import Any
 from autograd import Value
 from autograd.nn import MLP, SGD, History, accuracy, fit, hinge_loss
 
+from .errors import need
+
 __all__ = ["MoonsResult", "add_parser", "load_moons", "run", "train_moons"]
 
 #: The data's seed (micrograd seeds numpy with 1337 before make_moons).
@@ -32,7 +34,9 @@ def load_moons(
     try:
         from sklearn.datasets import make_moons
     except ImportError as e:  # pragma: no cover - scikit-learn is in the examples extra
-        raise ImportError("the moons data needs scikit-learn: pip install scikit-learn") from e
+        raise ImportError(
+            "the moons data needs scikit-learn: pip install 'gradwalk[examples]'"
+        ) from e
     X, y = make_moons(n_samples=n_samples, noise=noise, random_state=seed)
     return X.tolist(), [1 if t else -1 for t in y.tolist()]
 
@@ -164,6 +168,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``gradwalk train moons`` with parsed ``args``; return the exit status."""
+    need("sklearn", "the moons data")
     every = max(1, args.epochs // 10)
 
     def report(epoch: int, history: History) -> None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from .errors import CommandError
+from .errors import CommandError, need
 from .files import check_output_file, human_size, make_dir, write_text
 from .plots import save_plots
 from .text import printable
@@ -19,15 +18,6 @@ __all__ = ["MAX_LAYER", "MAX_PARAMETERS", "cmd_train_digits", "need", "train_dig
 #: The largest hidden layer ``--hidden`` accepts, and the most parameters in all.
 MAX_LAYER = 10_000
 MAX_PARAMETERS = 2_000_000
-
-
-def need(module: str, purpose: str) -> None:
-    """A runtime error (exit 1) naming the extra to install when ``module`` is missing."""
-    if importlib.util.find_spec(module) is None:
-        raise CommandError(
-            f"{purpose} needs {module}, which is not installed: pip install 'gradwalk[examples]'",
-            1,
-        )
 
 
 def say(line: str) -> None:
