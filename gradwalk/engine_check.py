@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from importlib.metadata import PackageNotFoundError, distribution
+from importlib.metadata import distributions
 from pathlib import Path
 
 __all__ = ["FOREIGN_HINT", "OURS", "clash", "foreign", "foreign_autograd", "reinstall_command"]
@@ -34,9 +34,13 @@ FOREIGN_HINT = (
 def reinstall_command() -> str:
     """The pip command that puts gradwalk's files back the way gradwalk was installed."""
     pip = "pip install --force-reinstall --no-deps"
-    try:
-        text = distribution("gradwalk").read_text("direct_url.json")
-    except (PackageNotFoundError, OSError):
+    text = None
+    try:  # the installed one says how it was installed (a stray gradwalk.egg-info does not)
+        for dist in distributions(name="gradwalk"):
+            text = dist.read_text("direct_url.json")
+            if text:
+                break
+    except OSError:
         text = None
     try:
         info = json.loads(text) if text else {}
