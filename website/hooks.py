@@ -92,9 +92,7 @@ def on_files(files: Files, config: Any) -> Files:
     STAGE.mkdir(parents=True)
 
     def add(src_path: str, src_dir: Path) -> None:
-        files.append(
-            File(src_path, str(src_dir), config["site_dir"], config["use_directory_urls"])
-        )
+        files.append(File(src_path, str(src_dir), config["site_dir"], config["use_directory_urls"]))
 
     add("README.md", ROOT)
     for path in sorted((ROOT / "docs").rglob("*")):
