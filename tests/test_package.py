@@ -228,8 +228,13 @@ def test_a_foreign_autograd_fails_imports_with_the_fix(tmp_path: Path, module: s
     line = _last_line(_python(f"import {module}", tmp_path))
     assert line.startswith("ImportError: ") and "another package of that name" in line
     assert str(fake) in line and "HIPS autograd" in line
-    assert "pip uninstall autograd" in line and "--force-reinstall --no-deps" in line
-    assert "-e ." in line or "--force-reinstall --no-deps -e " in line  # the editable fix too
+    from gradwalk.engine_check import reinstall_command
+
+    assert "pip uninstall autograd" in line
+    if module == "viz":  # viz cannot import gradwalk: the fix for both kinds of install
+        assert "--force-reinstall --no-deps" in line and "wheel" in line and "-e ." in line
+    else:  # the exact command for the way gradwalk was installed
+        assert reinstall_command() in line
 
 
 def test_a_foreign_viz_fails_imports_and_the_command_with_the_fix(tmp_path: Path) -> None:
@@ -246,7 +251,18 @@ def test_a_foreign_viz_fails_imports_and_the_command_with_the_fix(tmp_path: Path
 
 
 def test_the_fix_names_how_gradwalk_was_installed() -> None:
+    """An editable install is reinstalled with ``-e`` and its folder, a wheel with its file."""
+    import json
+    from importlib.metadata import distributions
+
     from gradwalk.engine_check import reinstall_command
 
-    command = reinstall_command()  # the test venv has the editable install of this checkout
-    assert command == f"pip install --force-reinstall --no-deps -e {ROOT}"
+    info = next(
+        json.loads(text)
+        for dist in distributions(name="gradwalk")
+        if (text := dist.read_text("direct_url.json"))
+    )
+    where = info["url"].removeprefix("file://")
+    editable = "-e " if info.get("dir_info", {}).get("editable") else ""
+    assert reinstall_command() == f"pip install --force-reinstall --no-deps {editable}{where}"
+    assert editable or where.endswith(".whl")
