@@ -26,7 +26,7 @@ Then ``nn.py`` (Neuron, Layer, MLP), ``functional.py`` (losses), ``optim.py``
 (SGD, Adam), ``train.py`` (``fit``) build on the engine.
 """
 
-from .backward import backward_steps, topological_order
+from . import lecture, serial, userops  # noqa: F401 - they add to Value and Op
 from .fused import dense
 from .gradcheck import GradcheckError, gradcheck
 from .higher import grad
@@ -39,15 +39,20 @@ from .modes import (
     no_grad,
 )
 from .ops import Op
-from .value import Edge, Value
+from .tracing import Trace, TraceError, code_of, trace
+from .value import Value
+from .viewing import Edge, backward_steps, topological_order
 
 __all__ = [
     "AnomalyError",
     "Edge",
     "GradcheckError",
     "Op",
+    "Trace",
+    "TraceError",
     "Value",
     "backward_steps",
+    "code_of",
     "dense",
     "detect_anomaly",
     "gc_paused",
@@ -57,6 +62,7 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "topological_order",
+    "trace",
 ]
 
 

@@ -9,7 +9,7 @@ and ``serial``. This module gathers their public names, so
 
 from __future__ import annotations
 
-from .backward import backward_steps, topological_order
+from . import lecture, serial, userops  # noqa: F401 - they add to Value and Op
 from .exact import contribution
 from .fused import LINEAR, LINEAR_RELU, dense
 from .higher import grad
@@ -40,7 +40,8 @@ from .ops import (
     TANH,
     Op,
 )
-from .value import Edge, Value
+from .value import Value
+from .viewing import Edge, backward_steps, topological_order
 
 __all__ = [
     "ABS",

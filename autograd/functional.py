@@ -280,6 +280,12 @@ BCE_WITH_LOGITS = Op(
 )
 
 
+def _check_probability(x: Value) -> None:
+    """A ValueError unless ``x`` holds a probability (a traced call repeats this check)."""
+    if not 0.0 <= x.data <= 1.0:
+        raise ValueError(f"binary_cross_entropy input must be in [0, 1], got {x.data!r}")
+
+
 def binary_cross_entropy(
     input: Value | Number | Sequence[Any],
     target: Number | Sequence[Any],
@@ -293,8 +299,7 @@ def binary_cross_entropy(
     for x, t in _flat_pairs(input, target, "binary_cross_entropy"):
         x = _as_value(x, "binary_cross_entropy input")
         t = _as_number(t, "binary_cross_entropy target")
-        if not 0.0 <= x.data <= 1.0:
-            raise ValueError(f"binary_cross_entropy input must be in [0, 1], got {x.data!r}")
+        _check_probability(x)
         if not 0.0 <= t <= 1.0:
             raise ValueError(f"binary_cross_entropy target must be in [0, 1], got {t!r}")
         terms.append(BCE(x, t))

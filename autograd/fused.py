@@ -4,12 +4,13 @@ A neuron ``relu(w·x + b)`` built op by op is ``2n + 1`` nodes; fused it is
 one, whose parents are the weights, the Value inputs and the bias, and whose
 local gradients are d/dw_i = x_i, d/dx_i = w_i, d/db = 1. That is what makes
 the engine fast (the design notes measure 6x). The node keeps its edges in
-``_pn`` (parents) and ``_ln`` (local gradients), which ``backward`` reads.
+``_parents`` and ``_locals`` like any other node, so ``backward`` treats it
+like any other.
 Its operands are kept once per ``dense`` call, not once per node: the nodes
 of one call share a :class:`DenseCall` (the weight rows, the inputs, the
 biases), where each finds its own row by its creation number. Its op
-(:data:`LINEAR`, :data:`LINEAR_RELU`) is a real entry of the op table, whose
-hooks read those fields.
+(:data:`LINEAR`, :data:`LINEAR_RELU`) is a real entry of the op table
+(``BY_NAME``), whose hooks read the ``DenseCall``.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from collections.abc import Sequence
 from itertools import islice
 from typing import Any
 
-from .exact import MASKED
-from .modes import AnomalyError, _state
-from .ops import Op, register
-from .value import Value, _creation, _make_leaf, _new, number
+from . import _math
+from ._exact import MASKED
+from .ops import BY_NAME, Op
+from .value import Value, _creation, _mode, number
 
 __all__ = ["LINEAR", "LINEAR_RELU", "DenseCall", "dense"]
 
@@ -56,7 +57,7 @@ class DenseCall(tuple):
 
 
 class FusedOp(Op):
-    """The op of a fused neuron: its layout hooks read ``_operands``, ``_pn`` and ``_ln``."""
+    """The op of a fused neuron: its hooks read the node's :class:`DenseCall` (``_operands``)."""
 
     __slots__ = ()
 
@@ -120,8 +121,19 @@ def _operand_names(node: Any) -> list[str]:
     return names
 
 
-LINEAR = register(FusedOp("linear", "Σw·x+b", lambda *a: _NAN), "linear")
-LINEAR_RELU = register(FusedOp("linear_relu", "relu(Σw·x+b)", lambda *a: _NAN), "linear_relu")
+def _forward(*args: float) -> float:
+    """``Σ w·x + b`` of ``(w1, ..., wn, x1, ..., xn, b)``, as :func:`dense` adds it."""
+    n = (len(args) - 1) // 2
+    return sum(map(operator.mul, args[:n], args[n : 2 * n])) + args[-1]
+
+
+def _forward_relu(*args: float) -> float:
+    return _math.relu(_forward(*args))
+
+
+LINEAR = FusedOp("linear", "Σw·x+b", _forward, key="linear")
+LINEAR_RELU = FusedOp("linear_relu", "relu(Σw·x+b)", _forward_relu, key="linear_relu")
+BY_NAME.update(linear=LINEAR, linear_relu=LINEAR_RELU)
 
 
 def dense(
@@ -160,10 +172,10 @@ def dense(
     # gradient to zero, so every operand receives an exact zero, and adding
     # an exact zero changes no sum that backward makes (an inner node's sum
     # starts at +0.0; a leaf's pass total is added only if the leaf is
-    # reached). So a dead neuron passes nothing (its ``_ln`` is empty), but
-    # keeps its non-leaf inputs as parents, so that the walk, and what
-    # reaches their own parents, is exactly torch's.
-    inner = [x for x in xv if x._fn is not None]
+    # reached). So a dead neuron passes nothing (its ``_locals`` is empty),
+    # but keeps its non-leaf operands (weights, inputs, bias) as parents, so
+    # that the walk, and what reaches their own parents (0 * inf is nan), is
+    # exactly torch's.
     # With no Value input, every row has the same local gradients: d/dw_i = x_i, d/db = 1.
     shared_locals = (tuple(xd), (*xd, 1.0)) if not xv else None
     # Consecutive creation numbers for the rows, taken in one step (a C loop
@@ -175,7 +187,7 @@ def dense(
         if len(row) != nx:
             raise ValueError(f"dense: a row of {len(row)} weights for {nx} inputs")
     mul = operator.mul
-    fast = _state.fast
+    hooks = _mode.hooks
     outs = []
     for row, b, seq in zip(rows, biases, seqs):
         # The row's numbers, read just before the row is used: while its
@@ -197,59 +209,50 @@ def dense(
         else:
             b = number(b, "dense bias")
             z += b
-        out = _new(Value)
-        out.grad = 0.0
-        out.label = ""
-        out._mark = 0
         dead = relu and z <= 0.0
         d = (0.0 if z < 0.0 else z) if dead else z
+        out = _new(Value)  # the fields set here, without __init__'s checks
         out.data = d
-        if not fast and _guard(op, wd, xd, b, d):
-            _make_leaf(out)
+        out.grad = 0.0
+        out.label = ""
+        if hooks is not None and not hooks.record(op, [*wd, *xd, b.data if tbias else b], d):
+            out._fn, out._parents, out._locals, out._operands, out._seq = None, (), (), None, 0
             outs.append(out)
             continue
         out._fn = op
-        out._p0 = out._l0 = out._p1 = out._l1 = out._const = None
         out._seq = seq
         out._operands = call
         if dead and z - z == 0.0:  # finite and masked: passes nothing (see above)
-            out._pn = [*inner, b] if tbias and b._fn is not None else inner  # type: ignore[union-attr]
-            out._ln = ()
+            out._parents = [x for x in (*row, *xv, b) if type(x) is Value and x._fn is not None]
+            out._locals = ()
         elif dead:  # inf or nan, masked: each operand gets 0 * partner (see graph_rule)
             pairs = op.graph_rule(out, None)
-            out._pn = [p for p, _ in pairs]
-            out._ln = [loc for _, loc in pairs]
+            out._parents = [p for p, _ in pairs]
+            out._locals = [loc for _, loc in pairs]
         elif shared_locals is not None:  # no Value input: d/dw_i = x_i for every row
             if tbias:
-                out._pn = [*row, b]
-                out._ln = shared_locals[1]
+                out._parents = [*row, b]
+                out._locals = shared_locals[1]
             else:
-                out._pn = list(row)
-                out._ln = shared_locals[0]
+                out._parents = list(row)
+                out._locals = shared_locals[0]
         else:
             if not all_values:  # weights of Value inputs only
                 wd = [w for w, x in zip(wd, xs) if type(x) is Value]
             # Local gradients in a tuple of floats: the collector untracks it
             # at its first pass, so it never weighs on later collections.
             if tbias:
-                out._pn = [*row, *xv, b]
-                out._ln = (*xd, *wd, 1.0)
+                out._parents = [*row, *xv, b]
+                out._locals = (*xd, *wd, 1.0)
             else:
-                out._pn = [*row, *xv]
-                out._ln = (*xd, *wd)
+                out._parents = [*row, *xv]
+                out._locals = (*xd, *wd)
         outs.append(out)
     return outs
 
 
+_new = object.__new__
+
+
 def _not_a_weight(w: object) -> float:
     raise TypeError(f"dense weights must be Values, not {type(w).__name__}")
-
-
-def _guard(op: Op, wd: list, xd: list, b: Any, d: float) -> bool:
-    """Anomaly check of a fused forward; True when no graph is recorded (make a leaf)."""
-    bd = b.data if type(b) is Value else b
-    if _state.anomaly and d != d and all(v == v for v in wd + xd) and bd == bd:
-        raise AnomalyError(
-            f"forward: {op.name} of weights {wd}, inputs {xd}, bias {bd!r} produced nan"
-        )
-    return not _state.grad_enabled

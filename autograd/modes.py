@@ -1,9 +1,11 @@
-"""Chapter 7: modes. ``no_grad``, ``detect_anomaly``, ``gc_paused``, and the lock of a pass.
+"""Chapter 7: modes. ``no_grad``, ``detect_anomaly`` and ``gc_paused``.
 
 The switches are per thread, like torch's: a ``no_grad`` block in one thread
-does not stop another thread from recording its graph. Node creation reads one
-flag, ``_state.fast``, which is true when neither switch is set, so the plain
-path costs a single attribute test.
+does not stop another thread from recording its graph. While a switch is on,
+this module's hooks sit in ``value._mode.hooks``: node creation asks them
+whether to record a node (and checks the result for a new nan), and a
+backward pass lets them check its contributions before it finishes. With no
+switch on, the hooks are None and the engine runs as chapters 1-3 say.
 """
 
 from __future__ import annotations
@@ -14,9 +16,13 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from ._exact import MASKED
+from .value import _mode
+
 __all__ = [
     "AnomalyError",
     "detect_anomaly",
+    "enable_grad",
     "gc_paused",
     "is_anomaly_enabled",
     "is_grad_enabled",
@@ -29,22 +35,54 @@ class AnomalyError(RuntimeError):
 
 
 class _State(threading.local):
-    """Per-thread switches. ``fast`` is true when the plain path applies."""
+    """Per-thread switches."""
 
     grad_enabled = True
     anomaly = False
-    fast = True
 
     def update(self) -> None:
-        self.fast = self.grad_enabled and not self.anomaly
+        on = not self.grad_enabled or self.anomaly
+        _mode.hooks = _Hooks(self.grad_enabled, self.anomaly) if on else None
+
+
+class _Hooks:
+    """What node creation and a backward pass ask while a switch is on (see value.py)."""
+
+    def __init__(self, grad_enabled: bool, anomaly: bool) -> None:
+        self.grad_enabled = grad_enabled
+        self.anomaly = anomaly
+
+    def record(self, op: Any, xs: list[float], d: float) -> bool:
+        """Whether to record the node ``op(*xs) = d``; in anomaly mode, raise at a new nan."""
+        if self.anomaly and d != d and all(x == x for x in xs):
+            shown = ", ".join(repr(x) for x in xs)
+            raise AnomalyError(
+                f"forward: {op.name}({shown}) produced nan from operands without nan"
+            )
+        return self.grad_enabled
+
+    def check_pass(self, order: list[Any]) -> None:
+        """In anomaly mode, raise where a backward contribution first became nan."""
+        if self.anomaly:
+            check_contributions(order, lambda n: n.grad)
+
+
+def check_contributions(order: list[Any], grad_of: Callable[[Any], Any]) -> None:
+    """Raise the AnomalyError naming the first edge, in backward's order, that made a nan."""
+    for n in reversed(order):
+        g = grad_of(n)
+        if g is None:
+            continue
+        for i, (p, loc) in enumerate(zip(n._parents, n._locals)):
+            c = g * loc
+            if c != c and g == g and loc is not MASKED:
+                raise AnomalyError(
+                    f"backward: {n._fn.name} (value {n.data!r}) passed nan to its operand "
+                    f"#{i} {p!r}: incoming gradient {g!r} times local derivative {float(loc)!r}"
+                )
 
 
 _state = _State()
-
-#: Held by every backward pass and every walk of a graph. Passes in different
-#: threads may share leaves (one model, several graphs); each pass adds its
-#: total to the leaves' ``.grad`` at its end, so passes must not interleave.
-pass_lock = threading.RLock()
 
 
 def is_grad_enabled() -> bool:

@@ -67,6 +67,16 @@ def _activate(v: Value, activation: str) -> Value:
     return v
 
 
+def _name_parameters(neuron: Neuron, layer: int, index: int) -> None:
+    """Label a neuron's parameters by their place: ``w{layer}.{neuron}.{input}``, ``b{layer}.{neuron}``.
+
+    A drawing of any graph the model built then names them, and knows them for parameters.
+    """
+    for j, w in enumerate(neuron.w):
+        w.label = f"w{layer}.{index}.{j}"
+    neuron.b.label = f"b{layer}.{index}"
+
+
 class Module:
     """Base class: parameters, gradients reset, and state as plain JSON-able data."""
 
@@ -126,6 +136,7 @@ class Neuron(Module):
         self.w = [Value(r.uniform(-bound, bound)) for _ in range(nin)]
         self.b = Value(0.0)
         self.fused = fused
+        _name_parameters(self, 0, 0)
 
     @property
     def nin(self) -> int:
@@ -191,6 +202,12 @@ class Layer(Module):
         shared = r if isinstance(r, random.Random) else None
         self.neurons = [Neuron(nin, self.activation, rng=shared, fused=fused) for _ in range(nout)]
         self.fused = fused
+        self._name(0)
+
+    def _name(self, layer: int) -> None:
+        """Label the parameters as those of layer number ``layer`` (see ``_name_parameters``)."""
+        for k, neuron in enumerate(self.neurons):
+            _name_parameters(neuron, layer, k)
 
     @property
     def nin(self) -> int:
@@ -283,6 +300,8 @@ class MLP(Module):
             for i in range(len(nouts))
         ]
         self.fused = fused
+        for i, layer in enumerate(self.layers):
+            layer._name(i)
 
     @property
     def nin(self) -> int:
@@ -335,7 +354,7 @@ from .functional import (  # noqa: E402
     softmax,
 )
 from .optim import SGD, Adam, Optimizer  # noqa: E402
-from .torch_bridge import from_torch, to_torch  # noqa: E402
+from .torch_bridge import read_sequential, to_torch  # noqa: E402
 from .train import (  # noqa: E402
     History,
     accuracy,
@@ -345,6 +364,28 @@ from .train import (  # noqa: E402
     predict,
     register_live_view,
 )
+
+
+def from_torch(sequential: Any, *, fused: bool = True) -> MLP:
+    """An :class:`MLP` with the weights of ``sequential`` (``Linear`` layers, each optionally
+    followed by ``ReLU``, ``Tanh``, ``Sigmoid`` or ``Identity``).
+
+    All hidden layers must share one activation (an MLP has one hidden
+    activation and one output activation). A Linear without bias gets zero
+    biases. Weights are converted to float64.
+    """
+    nin, sizes, activation, output_activation, state = read_sequential(sequential)
+    mlp = MLP(
+        nin,
+        sizes,
+        activation=activation,
+        output_activation=output_activation,
+        seed=0,
+        fused=fused,
+    )
+    mlp.load_state_dict(state)
+    return mlp
+
 
 __all__ += [
     "SGD",

@@ -5,6 +5,11 @@ with the same formulas, in the same order of operations, as torch's
 single-tensor (``foreach=False``) float64 implementation, so a run agrees
 with torch to rounding (~1e-15 relative per step; torch's vectorised
 kernels may fuse a multiply-add where Python rounds twice).
+
+A step is all or nothing: the new values and state are computed first and
+then assigned, and an interrupt (Ctrl-C) in the middle puts back the old
+ones, so the parameters and the optimizer's state (Adam's step count and
+moments) are always those of the last completed step.
 """
 
 from __future__ import annotations
@@ -33,6 +38,30 @@ def _non_negative(x: object, what: str) -> float:
     if v < 0.0:
         raise ValueError(f"invalid {what}: {v!r} (must be >= 0)")
     return v
+
+
+def _commit(
+    opt: Optimizer, params: list[Value], old: list[float], new: list[float], state: dict[str, Any]
+) -> None:
+    """Give every parameter its new value and the optimizer its new state, or none of them.
+
+    The new values and state were computed before anything changed; here they
+    are assigned. An exception arriving in the middle (Ctrl-C is a
+    ``KeyboardInterrupt`` between any two bytecodes) puts back the values and
+    state as they were, so an interrupted ``step()`` is a step not taken.
+    """
+    before = {name: getattr(opt, name) for name in state}
+    try:
+        for p, d in zip(params, new):
+            p.data = d
+        for name, value in state.items():
+            setattr(opt, name, value)
+    except BaseException:
+        for p, d in zip(params, old):
+            p.data = d
+        for name, value in before.items():
+            setattr(opt, name, value)
+        raise
 
 
 class Optimizer:
@@ -70,7 +99,7 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """Update every parameter from its ``.grad``."""
+        """Update every parameter from its ``.grad``: every one or, if interrupted, none."""
         raise NotImplementedError
 
 
@@ -108,21 +137,23 @@ class SGD(Optimizer):
         self._buf: list[float | None] = [None] * len(self.params)
 
     def step(self) -> None:
-        """One update of every parameter (see the class docstring)."""
+        """One update of every parameter (see the class docstring), all or nothing."""
         lr, mom, wd = self.lr, self.momentum, self.weight_decay
         keep = 1.0 - self.dampening
+        params = self.params
+        old = [p.data for p in params]
+        grads = [p.grad for p in params]
+        if wd != 0.0:
+            grads = [g + wd * d for g, d in zip(grads, old)]
         bufs = self._buf
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if wd != 0.0:
-                g = g + wd * p.data
-            if mom != 0.0:
-                buf = bufs[i]
-                buf = g if buf is None else buf * mom + keep * g
-                bufs[i] = buf
-                g = g + mom * buf if self.nesterov else buf
-            p.data = p.data + -lr * g
-        self.steps += 1
+        if mom != 0.0:
+            bufs = [g if b is None else b * mom + keep * g for b, g in zip(bufs, grads)]
+            if self.nesterov:
+                grads = [g + mom * b for g, b in zip(grads, bufs)]  # type: ignore[operator]
+            else:
+                grads = bufs  # type: ignore[assignment]
+        new = [d + -lr * g for d, g in zip(old, grads)]  # type: ignore[operator]
+        _commit(self, params, old, new, {"_buf": bufs, "steps": self.steps + 1})
 
     def __repr__(self) -> str:
         return (
@@ -170,9 +201,8 @@ class Adam(Optimizer):
         self._v = [0.0] * n
 
     def step(self) -> None:
-        """One update of every parameter (see the class docstring)."""
-        self.steps += 1
-        k = float(self.steps)
+        """One update of every parameter (see the class docstring), all or nothing."""
+        k = float(self.steps + 1)
         beta1, beta2 = self.betas
         lr, eps, wd = self.lr, self.eps, self.weight_decay
         w = 1.0 - beta1
@@ -182,19 +212,19 @@ class Adam(Optimizer):
         step_size = lr / (1.0 - beta1**k)
         bc2_sqrt = (1.0 - beta2**k) ** 0.5
         neg_step = -step_size
-        ms, vs = self._m, self._v
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if wd != 0.0:
-                g = g + wd * p.data
-            m = ms[i]
-            m = m + w * (g - m) if small else g - (g - m) * one_minus_w
-            v = vs[i] * beta2 + c2 * g * g
-            ms[i] = m
-            vs[i] = v
-            denom = math.sqrt(v) / bc2_sqrt + eps
-            p.data = p.data + neg_step * m / denom
-        return None
+        params = self.params
+        old = [p.data for p in params]
+        grads = [p.grad for p in params]
+        if wd != 0.0:
+            grads = [g + wd * d for g, d in zip(grads, old)]
+        if small:
+            new_m = [m + w * (g - m) for m, g in zip(self._m, grads)]
+        else:
+            new_m = [g - (g - m) * one_minus_w for m, g in zip(self._m, grads)]
+        new_v = [v * beta2 + c2 * g * g for v, g in zip(self._v, grads)]
+        sqrt = math.sqrt
+        new = [d + neg_step * m / (sqrt(v) / bc2_sqrt + eps) for d, m, v in zip(old, new_m, new_v)]
+        _commit(self, params, old, new, {"_m": new_m, "_v": new_v, "steps": self.steps + 1})
 
     def __repr__(self) -> str:
         return (

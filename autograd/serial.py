@@ -3,30 +3,63 @@
 ``copy.deepcopy`` and ``pickle`` would recurse once per node (parent of
 parent of ...) and fail on a deep graph; here both flatten the graph first.
 A copy or an unpickled Value is a whole new graph, with the same data,
-gradients, labels and local gradients, so it backpropagates to the same
-numbers. Ops are shared, not copied: a pickle refers to each op by its key in
-``ops.BY_NAME``. Several Values pickled in one call that share a graph are
-each pickled with their whole graph (deep copies keep sharing, through the
-copy's memo).
+gradients, labels, local gradients and attributes of your own, so it
+backpropagates to the same numbers. Ops are shared, not copied: a pickle
+refers to each op by its key in ``ops.BY_NAME`` (:func:`register` adds an op
+of your own). Several Values pickled in one call that share a graph are each
+pickled with their whole graph (deep copies keep sharing, through the copy's
+memo). ``pickle`` finds :func:`reduce_graph` through ``copyreg``.
 """
 
 from __future__ import annotations
 
+import copy
+import copyreg
 from typing import Any
 
 from .fused import DenseCall
-from .ops import BY_NAME
-from .value import Value, _creation, _new
+from .ops import BY_NAME, Op
+from .value import Value, _creation
 
-__all__ = ["deepcopy_graph", "reduce_graph"]
+__all__ = ["deepcopy_graph", "reduce_graph", "register"]
+
+
+def register(op: Op, key: str) -> Op:
+    """Add ``op`` to ``BY_NAME`` as ``key``, so graphs using it can be copied and pickled."""
+    if not isinstance(op, Op):
+        raise TypeError(f"register: op must be an Op, not {type(op).__name__}")
+    if not isinstance(key, str) or not key:
+        raise TypeError("register: key must be a non-empty str")
+    if key in BY_NAME and BY_NAME[key] is not op:
+        raise ValueError(f"register: key {key!r} is taken by {BY_NAME[key]!r}")
+    op.key = key
+    BY_NAME[key] = op
+    return op
+
+
+def _reduce_op(op: Op) -> tuple[Any, ...]:
+    if not op.key or BY_NAME.get(op.key) is not op:
+        raise TypeError(
+            f"op {op.name!r} is not in the op table, so a graph using it cannot be copied "
+            "or pickled; add it with autograd.serial.register(op, key)"
+        )
+    return (_lookup, (op.key,))
+
+
+def _lookup(key: str) -> Op:
+    """The op registered under ``key`` (unpickling)."""
+    try:
+        return BY_NAME[key]
+    except KeyError:
+        raise ValueError(f"no op {key!r} in the op table (register it before loading)") from None
 
 
 def _nodes(root: Value) -> list[Value]:
     """Every Value ``root`` was computed from (operands, not only edges), each after its own.
 
-    A search over ``inputs`` (a dead relu neuron keeps no edges to its weights,
-    but a copy must keep the weights); leaves first, then the other nodes in
-    creation order.
+    A search over the operands (a dead relu neuron keeps no edges to its leaf
+    weights, but a copy must keep the weights); leaves first, then the other
+    nodes in creation order.
     """
     seen = {id(root)}
     leaves: list[Value] = []
@@ -35,7 +68,7 @@ def _nodes(root: Value) -> list[Value]:
     while stack:
         n = stack.pop()
         (inner if n._fn is not None else leaves).append(n)
-        for x in n.inputs:
+        for x in () if n._fn is None else n._fn.inputs_of(n):
             if type(x) is Value and id(x) not in seen:
                 seen.add(id(x))
                 stack.append(x)
@@ -43,18 +76,18 @@ def _nodes(root: Value) -> list[Value]:
     return leaves + inner
 
 
-def _node_like(v: Value) -> Value:
-    out = _new(Value)
-    out.data = v.data
-    out.grad = v.grad
-    out.label = v.label
-    out._fn = v._fn
-    out._l0 = v._l0
-    out._l1 = v._l1
-    out._const = v._const
-    out._seq = 0 if v._fn is None else next(_creation)
-    out._mark = 0
-    return out
+def _fused_parts(v: Value, same: Any, seq: int) -> DenseCall:
+    """A one-row DenseCall for the copy (number ``seq``) of fused node ``v``."""
+    weights, inputs, bias = v._operands.parts(v)  # type: ignore[union-attr]
+    return DenseCall((tuple(same(x) for x in inputs), seq, [same(w) for w in weights], same(bias)))
+
+
+def _new_node(data: float, grad: float, label: str, op: Op | None) -> Value:
+    v = Value(data, label=label)
+    v.grad = grad
+    v._fn = op
+    v._seq = 0 if op is None else next(_creation)
+    return v
 
 
 def deepcopy_graph(root: Value, memo: dict[int, Any]) -> Value:
@@ -62,25 +95,22 @@ def deepcopy_graph(root: Value, memo: dict[int, Any]) -> Value:
     for v in _nodes(root):
         if id(v) in memo:
             continue
-        new = _node_like(v)
-        new._p0 = None if v._p0 is None else memo[id(v._p0)]
-        new._p1 = None if v._p1 is None else memo[id(v._p1)]
-        if v._pn is None:
-            new._pn = new._ln = new._operands = None
-        else:
 
-            def same(x: Any) -> Any:
-                return memo[id(x)] if type(x) is Value else x
+        def same(x: Any) -> Any:
+            return memo[id(x)] if type(x) is Value else x
 
-            new._pn = [same(p) for p in v._pn]
-            new._ln = v._ln if isinstance(v._ln, tuple) else list(v._ln)
-            weights, inputs, bias = v._operands.parts(v)
-            new._operands = DenseCall(
-                (tuple(same(x) for x in inputs), new._seq, [same(w) for w in weights], same(bias))
-            )
+        new = _new_node(v.data, v.grad, v.label, v._fn)
+        new._parents = tuple(same(p) for p in v._parents)
+        new._locals = v._locals if isinstance(v._locals, tuple) else list(v._locals)
+        if isinstance(v._operands, DenseCall):
+            new._operands = _fused_parts(v, same, new._seq)
+        elif v._operands is not None:
+            new._operands = tuple(same(x) for x in v._operands)
+        if v.__dict__:  # attributes the user's own code set (an optimizer's moments)
+            new.__dict__.update(copy.deepcopy(v.__dict__, memo))
         memo[id(v)] = new
         memo.setdefault(id(memo), []).append(v)  # keep the original alive, as deepcopy does
-    return memo[id(root)]
+    return memo[id(root)]  # type: ignore[no-any-return]
 
 
 def reduce_graph(root: Value) -> tuple[Any, ...]:
@@ -94,23 +124,17 @@ def reduce_graph(root: Value) -> tuple[Any, ...]:
     table = []
     for v in nodes:
         op = v._fn
-        if op is not None and (not op.key or BY_NAME.get(op.key) is not op):
-            op.__reduce__()  # raises the TypeError that says how to register it
+        if op is not None:
+            _reduce_op(op)  # raises the TypeError that says how to register it
         fused = None
-        if v._pn is not None:
+        if isinstance(v._operands, DenseCall):
             weights, inputs, bias = v._operands.parts(v)
-            fused = (
-                [ref(p) for p in v._pn],
-                list(v._ln),
-                [ref(w) for w in weights],
-                [ref(x) for x in inputs],
-                ref(bias),
-            )
+            fused = ([ref(w) for w in weights], [ref(x) for x in inputs], ref(bias))
+        operands = None if fused or v._operands is None else [ref(x) for x in v._operands]
         table.append((
             v.data, v.grad, v.label, None if op is None else op.key,
-            None if v._p0 is None else row[id(v._p0)], v._l0,
-            None if v._p1 is None else row[id(v._p1)], v._l1,
-            v._const, fused,
+            [row[id(p)] for p in v._parents], list(v._locals), operands, fused,
+            v.__dict__ or None,
         ))  # fmt: skip
     return (_rebuild, (table, row[id(root)]))
 
@@ -118,30 +142,26 @@ def reduce_graph(root: Value) -> tuple[Any, ...]:
 def _rebuild(table: list[tuple], index: int) -> Value:
     """Unpickle: make the nodes of ``table`` in order and return row ``index``."""
     nodes: list[Value] = []
-    for data, grad_, label, key, p0, l0, p1, l1, const, fused in table:
-        v = _new(Value)
-        v.data = data
-        v.grad = grad_
-        v.label = label
-        v._fn = None if key is None else BY_NAME[key]
-        v._p0 = None if p0 is None else nodes[p0]
-        v._l0 = l0
-        v._p1 = None if p1 is None else nodes[p1]
-        v._l1 = l1
-        v._const = const
-        v._seq = 0 if key is None else next(_creation)
-        v._mark = 0
-        v._pn = v._ln = v._operands = None
+
+    def val(x: Any) -> Any:
+        return nodes[x] if type(x) is int else x
+
+    for data, grad_, label, key, parents, locals_, operands, fused, attrs in table:
+        v = _new_node(data, grad_, label, None if key is None else BY_NAME[key])
+        v._parents = tuple(nodes[p] for p in parents)
+        v._locals = tuple(locals_)
+        if operands is not None:
+            v._operands = tuple(val(x) for x in operands)
         if fused is not None:
-            pn, ln, weights, inputs, bias = fused
-
-            def val(x: Any) -> Any:
-                return nodes[x] if type(x) is int else x
-
-            v._pn = [nodes[p] for p in pn]
-            v._ln = tuple(ln)
-            v._operands = DenseCall(
-                (tuple(val(x) for x in inputs), v._seq, [nodes[w] for w in weights], val(bias))
-            )
+            weights, inputs, bias = fused
+            call = (tuple(val(x) for x in inputs), v._seq, [nodes[w] for w in weights], val(bias))
+            v._operands = DenseCall(call)
+        if attrs:
+            v.__dict__.update(attrs)
         nodes.append(v)
     return nodes[index]
+
+
+copyreg.pickle(Value, reduce_graph)
+Value.__deepcopy__ = deepcopy_graph  # type: ignore[attr-defined]
+Op.__reduce__ = _reduce_op  # type: ignore[assignment, method-assign]

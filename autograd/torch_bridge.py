@@ -1,19 +1,18 @@
 """Convert between an :class:`~autograd.nn.MLP` and a float64 ``torch.nn.Sequential``.
 
 ``to_torch(mlp)`` builds ``Linear`` layers (plus ``ReLU`` / ``Tanh`` /
-``Sigmoid`` modules) holding the same weights; ``from_torch(seq)`` reads
-such a Sequential back into an MLP. torch is imported inside these
-functions only: it is never a dependency of the package.
+``Sigmoid`` modules) holding the same weights; :func:`read_sequential` reads
+such a Sequential back, and ``nn.from_torch`` makes the MLP from it. torch is
+imported inside these functions only: it is never a dependency of the
+package. This module reads models by their fields (``layers``, ``neurons``,
+``w``, ``b``), so it imports nothing of ``nn``, which imports it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # imported lazily: nn re-exports this module's functions
-    from .nn import MLP, Layer, Neuron
-
-__all__ = ["from_torch", "to_torch"]
+__all__ = ["read_sequential", "to_torch"]
 
 _TORCH_ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "Identity": "linear"}
 
@@ -28,14 +27,13 @@ def _import_torch() -> Any:
 
 def _layer_specs(model: object) -> list[tuple[list[list[float]], list[float], str]]:
     """(weight rows, biases, activation) for each layer of an MLP, a Layer or a Neuron."""
-    from .nn import MLP, Layer, Neuron
-
-    if isinstance(model, MLP):
+    kind = type(model).__name__
+    if kind == "MLP" and hasattr(model, "layers"):
         layers = list(model.layers)
-    elif isinstance(model, Layer):
+    elif kind == "Layer" and hasattr(model, "neurons"):
         layers = [model]
-    elif isinstance(model, Neuron):
-        return [([[w.data for w in model.w]], [model.b.data], model.activation)]
+    elif kind == "Neuron" and hasattr(model, "w"):
+        return [([[w.data for w in model.w]], [model.b.data], model.activation)]  # type: ignore[attr-defined]
     else:
         raise TypeError(f"to_torch expects an MLP, Layer or Neuron, not {type(model).__name__}")
     return [
@@ -48,7 +46,7 @@ def _layer_specs(model: object) -> list[tuple[list[list[float]], list[float], st
     ]
 
 
-def to_torch(model: MLP | Layer | Neuron) -> Any:
+def to_torch(model: Any) -> Any:
     """A float64 ``torch.nn.Sequential`` computing the same function with the same weights.
 
     Each layer becomes ``nn.Linear(nin, nout)`` (weight rows are the
@@ -72,16 +70,9 @@ def to_torch(model: MLP | Layer | Neuron) -> Any:
     return nn.Sequential(*modules)
 
 
-def from_torch(sequential: Any, *, fused: bool = True) -> MLP:
-    """An :class:`MLP` with the weights of ``sequential`` (``Linear`` layers, each optionally
-    followed by ``ReLU``, ``Tanh``, ``Sigmoid`` or ``Identity``).
-
-    All hidden layers must share one activation (an MLP has one hidden
-    activation and one output activation). A Linear without bias gets zero
-    biases. Weights are converted to float64.
-    """
-    from .nn import MLP
-
+def read_sequential(sequential: Any) -> tuple[int, list[int], str, str, dict[str, list[float]]]:
+    """What an MLP needs to equal ``sequential``: inputs, layer sizes, hidden and output
+    activations, and the weights as a state dict (see ``nn.from_torch``)."""
     torch = _import_torch()
     nn = torch.nn
     if isinstance(sequential, nn.Linear):
@@ -125,15 +116,7 @@ def from_torch(sequential: Any, *, fused: bool = True) -> MLP:
             "an MLP has a single hidden activation"
         )
     activation = hidden.pop() if hidden else "relu"
-    first = specs[0][0]
-    mlp = MLP(
-        first.in_features,
-        [lin.out_features for lin, _ in specs],
-        activation=activation,
-        output_activation=specs[-1][1],
-        seed=0,
-        fused=fused,
-    )
+    sizes = [lin.out_features for lin, _ in specs]
     state: dict[str, list[float]] = {}
     for i, (lin, _) in enumerate(specs):
         w = lin.weight.detach().to(torch.float64)
@@ -144,5 +127,4 @@ def from_torch(sequential: Any, *, fused: bool = True) -> MLP:
             state[f"layers.{i}.b"] = [
                 float(v) for v in lin.bias.detach().to(torch.float64).tolist()
             ]
-    mlp.load_state_dict(state)
-    return mlp
+    return specs[0][0].in_features, sizes, activation, specs[-1][1], state

@@ -246,6 +246,16 @@ def _threshold(loss: str | LossFn) -> float:
     return 0.5 if loss == "binary_cross_entropy" else 0.0
 
 
+def _correct_data(output: list[float], target: Any, threshold: float, as_list: bool) -> bool:
+    """:func:`_correct` on the numbers a traced step returns (the outputs' values)."""
+    if as_list:
+        best = max(range(len(output)), key=output.__getitem__)
+        if isinstance(target, Sequence):
+            return best == max(range(len(target)), key=lambda i: target[i])
+        return best == target
+    return (output[0] > threshold) == (target > 0)
+
+
 def _correct(output: Any, target: Any, threshold: float) -> bool:
     if isinstance(output, list):  # class scores: the first largest wins, like argmax
         best = max(range(len(output)), key=lambda i: output[i].data)
@@ -321,6 +331,13 @@ class History:
     val_accuracy: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     iterations: int = 0
+    #: True when the steps ran on traced code (``autograd.trace``), False when eagerly.
+    traced: bool = False
+    #: Why the steps ran eagerly ("" when they were traced).
+    eager_reason: str = ""
+    #: ``(epoch, iteration)`` where an interrupted run stopped, both from 0: ``iteration``
+    #: updates of that epoch were completed; None for a run that finished.
+    stopped: tuple[int, int] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The records as a plain (JSON-able) dict."""
@@ -331,6 +348,8 @@ class History:
             "val_accuracy": list(self.val_accuracy),
             "seconds": list(self.seconds),
             "iterations": self.iterations,
+            "traced": self.traced,
+            "stopped": None if self.stopped is None else list(self.stopped),
         }
 
 
@@ -345,11 +364,14 @@ _live_factory: LiveFactory | None = None
 def register_live_view(factory: LiveFactory | None) -> LiveFactory | None:
     """Set what ``fit(..., live=True)`` shows; return the factory registered before.
 
-    The library draws nothing itself: a drawing package registers a factory at
-    import (``import viz`` does). The factory is called once per run with the
-    keywords ``model``, ``X``, ``y``, ``loss`` and ``total_steps`` and returns
-    an object with ``update(step, loss, **info)`` (and optionally ``close()``).
-    Pass None to unregister.
+    The library draws nothing itself, and nothing registers a view behind the
+    caller's back (importing ``viz`` does not): with none registered,
+    ``live=True`` prints plain progress lines. Register one explicitly
+    (``register_live_view(viz.live_view)``), or pass the factory to ``fit``
+    itself (``live=viz.live_view``). The factory is called once per run with
+    the keywords ``model``, ``X``, ``y``, ``loss`` and ``total_steps`` and
+    returns an object with ``update(step, loss, **info)`` (and optionally
+    ``close()``). Pass None to unregister.
     """
     global _live_factory
     if factory is not None and not callable(factory):
@@ -368,7 +390,14 @@ class _TextProgress:
         if step % self.every == 0 or info.get("last"):
             acc = info.get("accuracy")
             tail = f"  accuracy {acc:.3f}" if acc is not None else ""
-            print(f"step {step:6d}  epoch {info.get('epoch', 0) + 1:4d}  loss {loss:.6g}{tail}")
+            how = "  (traced)" if info.get("traced") else ""
+            print(
+                f"step {step:6d}  epoch {info.get('epoch', 0) + 1:4d}  loss {loss:.6g}{tail}{how}"
+            )
+
+
+def _is_view(live: object) -> bool:
+    return not isinstance(live, type) and callable(getattr(live, "update", None))
 
 
 def _live_target(
@@ -376,11 +405,18 @@ def _live_target(
 ) -> Any:
     if live is None or live is False:
         return None
-    if live is True:
-        if _live_factory is None:
-            return _TextProgress(every or max(1, total // 10))
-        return _live_factory(model=model, X=X, y=y, loss=loss, total_steps=total)
-    return live  # fit checked that it has update()
+    if _is_view(live):
+        return live
+    factory = _live_factory if live is True else live  # fit checked that it is callable
+    if factory is None:
+        return _TextProgress(every or max(1, total // 10))
+    view = factory(model=model, X=X, y=y, loss=loss, total_steps=total)
+    if not _is_view(view):
+        raise TypeError(
+            f"the live view factory returned {type(view).__name__}, "
+            "not an object with update(step, loss, **info)"
+        )
+    return view
 
 
 def _progress_bar(total: int, enabled: bool) -> Any:
@@ -392,6 +428,32 @@ def _progress_bar(total: int, enabled: bool) -> Any:
     except ImportError:
         return None
     return tqdm(total=total, unit="it", leave=False)
+
+
+def _note_interrupt(
+    exc: BaseException,
+    history: History,
+    optimizer: Any,
+    steps_before: object,
+    epoch: int,
+    epochs: int,
+    per_epoch: int,
+) -> None:
+    """Tell an interrupted :func:`fit`'s caller where it stopped (see :func:`fit`)."""
+    done = history.iterations
+    steps = getattr(optimizer, "steps", None)
+    if _is_int(steps) and _is_int(steps_before):
+        done = int(steps) - int(steps_before)  # counted by the optimizer, in step with its params
+    history.iterations = done
+    history.stopped = (epoch, done - epoch * per_epoch)
+    exc.history = history  # type: ignore[attr-defined]
+    line = (
+        f"fit interrupted in epoch {epoch + 1} of {epochs}, after {done} completed updates "
+        f"({done - epoch * per_epoch} of this epoch's {per_epoch}); the parameters are as "
+        "after the last of them"
+    )
+    if hasattr(exc, "add_note"):
+        exc.add_note(line)
 
 
 def fit(
@@ -409,6 +471,8 @@ def fit(
     callback: Callable[[int, History], None] | None = None,
     live: Any = False,
     live_every: int | None = None,
+    l2: float = 0.0,
+    compiled: bool = True,
 ) -> History:
     """Train ``model`` on minibatches for ``epochs`` epochs; return a :class:`History`.
 
@@ -431,16 +495,40 @@ def fit(
     (and optionally ``close()``, called at the end) gets the step number
     (counted from 0), the batch loss and the keywords ``epoch``,
     ``accuracy`` (of that batch, before its update), ``model``, ``X``, ``y``,
-    ``root`` (the loss Value, its gradients on the parameters) and ``last``
-    (True on the final step); it is called after the optimizer step, every
-    ``live_every`` steps (default: every step) and on the last one.
-    ``live=True`` uses the view registered with :func:`register_live_view`
-    (``import viz`` registers one that redraws a Jupyter output in place); with
-    none registered it prints a plain line of progress to stdout, about ten
-    per run (or one every ``live_every`` steps).
+    ``root`` (the loss Value, its gradients on the parameters; None on a
+    traced step, which builds no graph), ``last`` (True on the final step) and
+    ``traced``; it is called after the optimizer step, every ``live_every``
+    steps (default: every step) and on the last one. ``live`` may also be a
+    factory that makes such an object, called once with the keywords
+    ``model``, ``X``, ``y``, ``loss`` and ``total_steps``: ``live=viz.live_view``
+    redraws one Jupyter output in place. ``live=True`` uses the factory
+    registered with :func:`register_live_view` (only an explicit call registers
+    one); with none registered it prints a plain line of progress to stdout,
+    about ten per run (or one every ``live_every`` steps).
+
+    ``l2`` adds ``l2 * sum(p * p for p in model.parameters())`` to each
+    batch's loss, as micrograd's demo does.
+
+    ``compiled`` (the default) runs each step on traced code
+    (:func:`autograd.trace`) when the loss is one of the named losses (or
+    their functions) and the model traces: the per-sample loss is traced once
+    and each batch runs as one backward pass over it, giving the same
+    parameters, bit for bit, as the eager engine, several times faster. The
+    progress bar and line say ``traced``; ``History.traced`` records it and
+    ``History.eager_reason`` says why a run was eager. ``compiled=False``
+    always builds the graph and calls ``backward()``.
+
+    Ctrl-C stops training cleanly: the ``KeyboardInterrupt`` propagates with the
+    parameters as after the last completed update (an optimizer step is all or
+    nothing), a note saying where it stopped (``fit interrupted in epoch 3 of
+    10, after 37 completed updates (...)``) and the run so far as
+    ``exc.history``, whose ``stopped`` is ``(epoch, iteration)`` counted from 0.
     """
     X, y = _check_data(X, y, "fit")
     fn = _loss_fn(loss)
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0.0 <= l2 < math.inf:
+        raise TypeError(f"l2 must be a finite number >= 0, not {l2!r}")
+    l2 = float(l2)
     if live_every is not None:
         live_every = _int(live_every, "live_every", 1)
     epochs = _int(epochs, "epochs", 0)
@@ -462,11 +550,12 @@ def fit(
     if (
         live is not None
         and not isinstance(live, bool)
-        and not callable(getattr(live, "update", None))
+        and not callable(live)
+        and not _is_view(live)
     ):
         raise TypeError(
-            f"live must be True, False or an object with update(step, loss, **info), "
-            f"not {type(live).__name__}"
+            f"live must be True, False, an object with update(step, loss, **info) or a "
+            f"factory that makes one, not {type(live).__name__}"
         )
     _check_all(model, X, y, loss, "fit")
     if validation is not None:
@@ -474,12 +563,22 @@ def fit(
     threshold = _threshold(loss)
     rng = random.Random(seed)
     n = len(X)
+    steps, eager_reason = (None, "compiled=False") if not compiled else (None, "")
+    if compiled:
+        from .traced_fit import traced_steps
+
+        y_val = validation[1] if validation is not None else ()
+        steps, eager_reason = traced_steps(model, loss, X, y, y_val)
     per_epoch = len(batches(n, batch_size, shuffle=False))
     total_steps = epochs * per_epoch
-    history = History()
+    history = History(traced=steps is not None, eager_reason=eager_reason)
     watch = _live_target(live, live_every, total_steps, model, X, y, loss)
     every = live_every or 1
     bar = _progress_bar(total_steps, progress)
+    if bar is not None:
+        bar.set_description("traced" if steps is not None else "eager")
+    steps_before = getattr(optimizer, "steps", None)
+    epoch = 0
     try:
         for epoch in range(epochs):
             start = time.perf_counter()
@@ -489,43 +588,72 @@ def fit(
             for idx in batches(n, batch_size, rng=rng):
                 xb = [X[i] for i in idx]
                 yb = [y[i] for i in idx]
-                with gc_paused():  # graphs are acyclic: see gc_paused
-                    outs = [model(x) for x in xb]
-                    value = fn(outs, yb)
+                if steps is not None:
                     optimizer.zero_grad()
-                    value.backward()
+                    loss_value, outs = steps.run(xb, yb, l2)
                     optimizer.step()
-                total += value.data * len(idx)
+                    right = sum(
+                        _correct_data(o, t, threshold, steps.returns_list) for o, t in zip(outs, yb)
+                    )
+                    root = None
+                else:
+                    with gc_paused():  # graphs are acyclic: see gc_paused
+                        outs = [model(x) for x in xb]
+                        value = fn(outs, yb)
+                        if l2:
+                            params = model.parameters()
+                            value = value + l2 * sum((p * p for p in params), Value(0.0))
+                        optimizer.zero_grad()
+                        value.backward()
+                        optimizer.step()
+                    loss_value = value.data
+                    right = sum(_correct(o, t, threshold) for o, t in zip(outs, yb))
+                    root = value
+                    del value
+                total += loss_value * len(idx)
                 seen += len(idx)
-                right = sum(_correct(o, t, threshold) for o, t in zip(outs, yb))
                 correct += right
                 step = history.iterations
                 history.iterations += 1
                 if watch is not None and (step % every == 0 or step == total_steps - 1):
                     watch.update(
                         step,
-                        value.data,
+                        loss_value,
                         epoch=epoch,
                         accuracy=right / len(idx),
                         model=model,
                         X=X,
                         y=y,
-                        root=value,
+                        root=root,
                         last=step == total_steps - 1,
+                        traced=steps is not None,
                     )
-                del outs, value
+                del outs, root
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(epoch=epoch + 1, loss=f"{total / seen:.4f}", refresh=False)
             history.loss.append(total / n)
             history.accuracy.append(correct / n)
-            if validation is not None:
+            if validation is not None and steps is not None:
+                val_loss, val_outs = steps.evaluate(validation[0], validation[1])
+                history.val_loss.append(val_loss)
+                history.val_accuracy.append(
+                    sum(
+                        _correct_data(o, t, threshold, steps.returns_list)
+                        for o, t in zip(val_outs, validation[1])
+                    )
+                    / len(validation[1])
+                )
+            elif validation is not None:
                 ev = evaluate(model, validation[0], validation[1], loss)
                 history.val_loss.append(ev["loss"])
                 history.val_accuracy.append(ev["accuracy"])
             history.seconds.append(time.perf_counter() - start)
             if callback is not None:
                 callback(epoch, history)
+    except KeyboardInterrupt as exc:
+        _note_interrupt(exc, history, optimizer, steps_before, epoch, epochs, per_epoch)
+        raise
     finally:
         if bar is not None:
             bar.close()

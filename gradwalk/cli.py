@@ -1,17 +1,20 @@
 """The ``gradwalk`` command line: render expressions, train on digits, check the worked examples.
 
-``gradwalk`` (or ``python -m gradwalk``) has four subcommands:
+``gradwalk`` (or ``python -m gradwalk``) has five subcommands:
 
 * ``render``: parse an expression safely (see :mod:`gradwalk.expr`), run
   backward, print the value and gradients, and draw the graph (SVG, PNG,
   PDF, DOT) or write the backward player (HTML) (:mod:`gradwalk.render`);
+* ``code``: print an expression's forward and backward pass as the Python code
+  that ``autograd.trace`` writes (:mod:`gradwalk.code`);
 * ``train digits``: train an MLP on scikit-learn's 8x8 digits (:mod:`gradwalk.train`);
 * ``examples``: reproduce worked examples 1-3 beside the lesson's numbers;
 * ``demo``: the examples, their graphs and players, and a digits run, into ``out/``.
 
-Every option is checked before any work. Bad input is one line on stderr
-(``gradwalk render: error: ...``) and exit code 2; a failure while writing a
-file is exit code 1; Ctrl-C is 130. At start-up, before importing the engine,
+Every option is checked before any work. Bad input and a failure while
+writing a file are one line on stderr (``gradwalk render: error: ...``) and
+exit code 2; Ctrl-C is 130, with a line saying where it stopped and what was
+written. At start-up, before importing the engine,
 :func:`main` checks that ``autograd`` and ``viz`` are this project's (not HIPS
 autograd, not the package index's ``viz``).
 This module imports only the standard library at import time.
@@ -20,14 +23,13 @@ This module imports only the standard library at import time.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
-import unicodedata
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from .errors import CommandError, UsageError
+from .options import Formatter, finite_float, names, precision_digits
 from .text import printable
 
 __all__ = ["build_parser", "main"]
@@ -36,10 +38,6 @@ PROG = "gradwalk"
 
 #: The lessons' text, named in the help.
 LESSONS_DOC = "docs/lessons.md"
-#: The decimals the drawings accept (the library's bounds).
-PRECISION_RANGE = (0, 17)
-#: The largest hidden layer ``--hidden`` accepts.
-MAX_LAYER = 10_000
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,116 +47,12 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(self.prog, message)
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    def __init__(self, prog: str) -> None:
-        super().__init__(prog, max_help_position=30)
-
-
-# ---------------------------------------------------------------- option types
-
-
-def _names(text: str) -> tuple[str, ...]:
-    """``x,w`` -> ``("x", "w")``: variable names for ``--wrt``."""
-    names = tuple(unicodedata.normalize("NFKC", p.strip()) for p in text.split(","))
-    bad = [n for n in names if not n.isidentifier()]
-    if bad:
-        raise argparse.ArgumentTypeError(f"not a variable name: {printable(bad[0][:60])!r}")
-    return names
-
-
-def _hidden_sizes(text: str) -> tuple[int, ...]:
-    parts = [p.strip() for p in text.split(",")]
-    try:
-        sizes = tuple(int(p) for p in parts)
-    except ValueError:
-        sizes = ()
-    if not sizes or any(s < 1 for s in sizes):
-        raise argparse.ArgumentTypeError(
-            "expected comma-separated positive layer sizes such as 32,16, "
-            f"got {printable(text[:60])!r}"
-        )
-    if max(sizes) > MAX_LAYER:
-        raise argparse.ArgumentTypeError(
-            f"layer size {max(sizes):,} is too large: at most {MAX_LAYER:,} units per layer"
-        )
-    if len(sizes) > 100:
-        raise argparse.ArgumentTypeError(f"{len(sizes)} hidden layers: at most 100")
-    return sizes
-
-
-def _positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive integer, got {printable(text[:60])!r}"
-        )
-    return n
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected an integer, got {printable(text[:60])!r}"
-        ) from None
-
-
-def _positive_float(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        x = math.nan
-    if not (x > 0 and math.isfinite(x)):
-        raise argparse.ArgumentTypeError(
-            f"expected a positive number, got {printable(text[:60])!r}"
-        )
-    return x
-
-
-def _unit_float(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        x = math.nan
-    if not 0.0 <= x < 1.0:
-        raise argparse.ArgumentTypeError(
-            f"expected a number in [0, 1), got {printable(text[:60])!r}"
-        )
-    return x
-
-
-def _finite_float(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        x = math.nan
-    if not math.isfinite(x):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {printable(text[:60])!r}")
-    return x
-
-
-def _precision(text: str) -> int:
-    lo, hi = PRECISION_RANGE
-    try:
-        n = int(text)
-    except ValueError:
-        n = -1
-    if not lo <= n <= hi:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number of decimals from {lo} to {hi}, got {printable(text[:60])!r}"
-        )
-    return n
-
-
 # ---------------------------------------------------------------------- parser
 
 _TOP_EPILOG = """\
 examples:
   gradwalk render "tanh(x*w + b)" x=2 w=-3 b=6.88 -o graph.svg
+  gradwalk code "tanh(a*b + a**2)" a=2 b=-3
   gradwalk train digits --hidden 32 --epochs 5 --plots out/
   gradwalk examples
   gradwalk demo
@@ -200,24 +94,6 @@ examples:
   gradwalk train digits --hidden 32,16 --activation tanh --epochs 5
 """
 
-_DIGITS_DESCRIPTION = """\
-Train an MLP (64 inputs -> hidden layers -> 10 outputs) on scikit-learn's 8x8
-digits with minibatches, printing a progress bar, each epoch's training and
-test loss and accuracy, and the final test accuracy. The defaults reach 96-97%
-test accuracy in 10 epochs (about half a minute).
-"""
-
-_DIGITS_EPILOG = """\
-examples:
-  gradwalk train digits
-  gradwalk train digits --hidden 32,16 --optimizer sgd --lr 0.05 --epochs 8
-  gradwalk train digits --loss mse --binarize --plots out/ --save-model model.json
-
-The model file is the MLP's state dict as JSON; load it in Python with
-  model = MLP(64, [32, 10], activation="relu")   # the sizes it was trained with
-  model.load_state_dict(json.load(open("model.json")))
-"""
-
 _EXAMPLES_DESCRIPTION = """\
 Reproduce worked examples 1-3 with the engine: a three-neuron ReLU network and
 one gradient step, the classic 2-2-2 sigmoid backprop walk-through, and a deep
@@ -251,20 +127,18 @@ examples:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``gradwalk`` argument parser, with its four subcommands (imports the engine)."""
+    """The ``gradwalk`` argument parser, with its subcommands (imports the engine)."""
     from autograd import __version__
-    from autograd.nn import ACTIVATIONS
 
+    from .code import CODE_DESCRIPTION, CODE_EPILOG, cmd_code
     from .demo import cmd_demo, cmd_examples
-    from .digits import DigitsConfig
     from .render import cmd_render
-    from .train import cmd_train_digits
 
     parser = _Parser(
         prog=PROG,
         description="gradwalk: a scalar autograd engine for learning backprop.",
         epilog=_TOP_EPILOG,
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
     )
     parser.add_argument("--version", action="version", version=f"gradwalk {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -275,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=help,
             description=description,
             epilog=epilog,
-            formatter_class=_Formatter,
+            formatter_class=Formatter,
         )
         p.set_defaults(prog=p.prog)
         return p
@@ -304,21 +178,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.add_argument(
         "--seed-grad",
-        type=_finite_float,
+        type=finite_float,
         default=1.0,
         metavar="G",
         help="gradient fed into backward at the result, d(loss)/d(result) (default 1)",
     )
     render.add_argument(
         "--precision",
-        type=_precision,
+        type=precision_digits,
         default=4,
         metavar="N",
         help="decimals shown in the drawing, 0-17 (default 4); stdout is always exact",
     )
     render.add_argument(
         "--wrt",
-        type=_names,
+        type=names,
         default=None,
         metavar="NAMES",
         help="the variables to differentiate with respect to, comma-separated "
@@ -326,100 +200,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.set_defaults(func=cmd_render)
 
+    code = add(
+        "code",
+        "print an expression's forward and backward pass as Python code",
+        CODE_DESCRIPTION,
+        CODE_EPILOG,
+    )
+    code.add_argument("expression", metavar="EXPRESSION", help='e.g. "tanh(a*b + a**2)"')
+    code.add_argument(
+        "values", nargs="*", metavar="NAME=VALUE", help="a value for each variable, e.g. a=2"
+    )
+    code.set_defaults(func=cmd_code)
+
     train = add("train", "train an MLP on a dataset (digits)", _TRAIN_DESCRIPTION, _TRAIN_EPILOG)
     datasets = train.add_subparsers(dest="dataset", metavar="DATASET", required=True)
-    digits = datasets.add_parser(
-        "digits",
-        help="scikit-learn's 8x8 handwritten digits",
-        description=_DIGITS_DESCRIPTION,
-        epilog=_DIGITS_EPILOG,
-        formatter_class=_Formatter,
-    )
-    digits.set_defaults(prog=digits.prog, func=cmd_train_digits)
+    from . import moons, train  # each dataset's subcommand owns its parser
 
-    d = DigitsConfig()  # the defaults are the library's
-    digits.add_argument(
-        "--hidden",
-        type=_hidden_sizes,
-        default=d.hidden,
-        metavar="SIZES",
-        help=f"hidden layer sizes, comma-separated ({','.join(map(str, d.hidden))})",
-    )
-    digits.add_argument(
-        "--activation",
-        choices=list(ACTIVATIONS),
-        default=d.activation,
-        help="hidden layers' activation (%(default)s)",
-    )
-    digits.add_argument(
-        "--loss",
-        choices=("cross_entropy", "mse"),
-        default=d.loss,
-        help="softmax cross-entropy, or squared error of the softmax (%(default)s)",
-    )
-    digits.add_argument(
-        "--epochs",
-        type=_positive_int,
-        default=d.epochs,
-        metavar="N",
-        help="passes over the training set (%(default)s)",
-    )
-    digits.add_argument(
-        "--lr", type=_positive_float, default=d.lr, metavar="LR", help="learning rate (%(default)s)"
-    )
-    digits.add_argument(
-        "--no-lr-decay",
-        dest="lr_decay",
-        action="store_false",
-        default=d.lr_decay,
-        help="keep the learning rate fixed (default: it falls linearly to lr/epochs)",
-    )
-    digits.add_argument(
-        "--optimizer",
-        choices=("adam", "sgd"),
-        default=d.optimizer,
-        help="optimizer (%(default)s)",
-    )
-    digits.add_argument(
-        "--momentum",
-        type=_unit_float,
-        default=None,
-        metavar="M",
-        help=f"momentum of sgd ({d.momentum}); refused with adam",
-    )
-    digits.add_argument(
-        "--batch-size",
-        type=_positive_int,
-        default=d.batch_size,
-        metavar="N",
-        help="minibatch size (%(default)s)",
-    )
-    digits.add_argument(
-        "--seed",
-        type=_int,
-        default=d.seed,
-        metavar="N",
-        help="initialisation and shuffling seed (%(default)s)",
-    )
-    digits.add_argument(
-        "--binarize", action="store_true", help="pixels 1 where grey level > 7, else 0"
-    )
-    digits.add_argument(
-        "--save-model", metavar="FILE", help="write the trained model's state dict as JSON"
-    )
-    digits.add_argument(
-        "--plots",
-        metavar="DIR",
-        help="write digits_curves.png and digits_confusion.png into DIR (created if needed)",
-    )
-    digits.add_argument(
-        "--live",
-        metavar="PATH",
-        help="write a replay page of the run (loss, layer gradients, weights) to PATH (.html)",
-    )
-    digits.add_argument("--no-progress", action="store_true", help="no progress bar")
-    from . import moons  # only argparse at import time: the training imports come when it runs
-
+    train.add_parser(datasets)
     moons.add_parser(datasets)
 
     examples = add(
@@ -541,8 +338,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         _error(f"{state['prog']}: error: cannot write to standard output: {exc.reason}")
         return 2
-    except KeyboardInterrupt:
-        _error(f"\n{state['prog']}: interrupted")
+    except KeyboardInterrupt as exc:
+        notes = "; ".join(getattr(exc, "__notes__", ()))
+        _error(f"\n{state['prog']}: interrupted" + (f": {printable(notes)}" if notes else ""))
         return 130
     except BrokenPipeError:
         _silence_stdout()

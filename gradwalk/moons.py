@@ -14,12 +14,15 @@ import argparse
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from autograd import Value
-from autograd.nn import MLP, SGD, History, accuracy, fit, hinge_loss
+from autograd.nn import MLP, SGD, History, accuracy, fit
 
 from .errors import need
+from .files import check_output_file
+from .options import Formatter, integer, positive_float
+from .train import Output, write_outputs
 
 __all__ = ["MoonsResult", "add_parser", "load_moons", "run", "train_moons"]
 
@@ -68,10 +71,6 @@ def train_moons(
     params = model.parameters()
     opt = SGD(params, lr=lr)
 
-    def loss(scores: list[Value], labels: list[int]) -> Value:
-        reg = sum((p * p for p in params), Value(0.0))
-        return hinge_loss(scores, labels) + alpha * reg
-
     def step_done(epoch: int, history: History) -> None:
         if lr_decay:  # micrograd: learning_rate = 1.0 - 0.9 * k / 100, for the next step
             opt.lr = lr * (1.0 - 0.9 * (epoch + 1) / epochs)
@@ -83,7 +82,8 @@ def train_moons(
         model,
         X,
         y,
-        loss=loss,
+        loss="hinge",  # mean(relu(1 - y * score)), plus the L2 term below: micrograd's loss
+        l2=alpha,
         optimizer=opt,
         epochs=epochs,
         batch_size=len(X),
@@ -99,10 +99,8 @@ def train_moons(
 
 
 def _steps(text: str) -> int:
-    """``--epochs``: an integer from 1 to 1,000,000 (parsed by the command line's ``_int``)."""
-    from .cli import _int
-
-    n = _int(text)
+    """``--epochs``: an integer from 1 to 1,000,000."""
+    n = integer(text)
     if not 1 <= n <= 1_000_000:
         raise argparse.ArgumentTypeError(f"expected a number from 1 to 1000000, got {n}")
     return n
@@ -124,14 +122,12 @@ examples:
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``moons`` subcommand to an argparse ``subparsers`` object; return its parser."""
-    from .cli import _int, _positive_float  # the command line's own option parsers
-
     p = subparsers.add_parser(
         "moons",
         help="micrograd's two-moons demo (MLP 2-16-16-1, max-margin loss)",
         description=_DESCRIPTION,
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=Formatter,
     )
     p.add_argument(
         "--epochs",
@@ -141,7 +137,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="steps (one full-batch step per epoch) (%(default)s)",
     )
     p.add_argument(
-        "--lr", type=_positive_float, default=1.0, metavar="LR", help="learning rate (%(default)s)"
+        "--lr", type=positive_float, default=1.0, metavar="LR", help="learning rate (%(default)s)"
     )
     p.add_argument(
         "--no-lr-decay",
@@ -151,7 +147,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--seed",
-        type=_int,
+        type=integer,
         default=DATA_SEED,
         metavar="N",
         help="initialisation seed (%(default)s)",
@@ -178,30 +174,41 @@ def run(args: argparse.Namespace) -> int:
                 f"accuracy {history.accuracy[-1]:.0%}"
             )
 
+    live_path = Path(args.live) if args.live else None
     recorder = None
-    if args.live:
+    if live_path is not None:
+        check_output_file(live_path, "replay page", new_directory=True)
         from viz.live import LiveRecorder
 
         recorder = LiveRecorder(title="Two moons: MLP 2-16-16-1, max-margin loss, SGD")
-    result = train_moons(
-        epochs=args.epochs,
-        lr=args.lr,
-        lr_decay=args.lr_decay,
-        seed=args.seed,
-        live=recorder if recorder is not None else False,
-        callback=report,
-    )
+    try:
+        result = train_moons(
+            epochs=args.epochs,
+            lr=args.lr,
+            lr_decay=args.lr_decay,
+            seed=args.seed,
+            live=recorder if recorder is not None else False,
+            callback=report,
+        )
+    except KeyboardInterrupt as exc:
+        if hasattr(exc, "add_note"):
+            exc.add_note("nothing was written")
+        raise
     print(
         f"moons: train accuracy {result.train_accuracy:.0%} after {args.epochs} steps "
         f"({result.seconds:.1f} s)"
     )
-    if recorder is not None:
-        try:
-            path = recorder.save(args.live)
-        except OSError as e:
-            print(f"gradwalk train moons: cannot write {args.live}: {e.strerror}", file=sys.stderr)
-            return 1
-        print(f"replay page: {path}")
+    if recorder is not None and live_path is not None:
+        write_outputs(
+            [
+                Output(
+                    "replay page",
+                    live_path,
+                    lambda: [recorder.save(live_path)],
+                    "the replay page, open it in a browser",
+                )
+            ]
+        )
     return 0
 
 

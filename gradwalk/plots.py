@@ -5,12 +5,23 @@ matplotlib is imported inside the functions; every PNG is written atomically.
 
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
 from typing import Any
 
-from .files import atomic_write
+from .files import atomic_write, make_dir, write_group
 
-__all__ = ["agg_figure", "plot_confusion", "plot_curves", "save_figure", "save_plots"]
+__all__ = [
+    "agg_figure",
+    "confusion_figure",
+    "curves_figure",
+    "plot_confusion",
+    "plot_curves",
+    "png_bytes",
+    "save_figure",
+    "save_plots",
+]
 
 
 def agg_figure(**kwargs: Any) -> Any:
@@ -28,8 +39,20 @@ def save_figure(fig: Any, path: Path, dpi: int = 100) -> None:
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"))
 
 
+def png_bytes(fig: Any, dpi: int = 100) -> bytes:
+    """``fig`` as PNG bytes, in memory."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=dpi, format="png")
+    return buffer.getvalue()
+
+
 def plot_curves(history: Any, path: Path, title: str) -> None:
     """Training (and test) loss and accuracy per epoch, side by side, as a PNG at ``path``."""
+    save_figure(curves_figure(history, title), path)
+
+
+def curves_figure(history: Any, title: str) -> Any:
+    """The figure of :func:`plot_curves`."""
     from matplotlib.ticker import MaxNLocator
 
     fig = agg_figure(figsize=(10, 4), layout="constrained")
@@ -47,11 +70,16 @@ def plot_curves(history: Any, path: Path, title: str) -> None:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend()
     fig.suptitle(title)
-    save_figure(fig, path)
+    return fig
 
 
 def plot_confusion(confusion: list[list[int]], path: Path, title: str) -> None:
     """The confusion matrix (rows: true digit, columns: predicted) as a PNG at ``path``."""
+    save_figure(confusion_figure(confusion, title), path)
+
+
+def confusion_figure(confusion: list[list[int]], title: str) -> Any:
+    """The figure of :func:`plot_confusion`."""
     fig = agg_figure(figsize=(6, 5.4), layout="constrained")
     ax = fig.subplots()
     n = len(confusion)
@@ -67,15 +95,35 @@ def plot_confusion(confusion: list[list[int]], path: Path, title: str) -> None:
     ax.set_yticks(range(n))
     ax.set(xlabel="predicted digit", ylabel="true digit", title=title)
     fig.colorbar(image, ax=ax, shrink=0.8)
-    save_figure(fig, path)
+    return fig
 
 
 def save_plots(result: Any, directory: Path, prefix: str = "digits") -> list[Path]:
-    """The loss/accuracy curves and the confusion matrix as PNG files in ``directory``."""
+    """The loss/accuracy curves and the confusion matrix as PNG files in ``directory``.
+
+    Both pictures are drawn in memory first and then written as one
+    (:func:`gradwalk.files.write_group`): both files or, after a failure or
+    Ctrl-C, neither. A directory this call created is removed again then.
+    """
     curves = directory / f"{prefix}_curves.png"
     confusion = directory / f"{prefix}_confusion.png"
     acc = f"test accuracy {100 * result.test_accuracy:.2f}%"
     arch = "-".join(str(s) for s in (64, *result.config.hidden, 10))
-    plot_curves(result.history, curves, f"Digits MLP {arch}, {result.config.loss}: {acc}")
-    plot_confusion(result.confusion, confusion, f"Confusion matrix ({acc})")
-    return [curves, confusion]
+    files = [
+        (
+            curves,
+            png_bytes(
+                curves_figure(result.history, f"Digits MLP {arch}, {result.config.loss}: {acc}")
+            ),
+        ),
+        (confusion, png_bytes(confusion_figure(result.confusion, f"Confusion matrix ({acc})"))),
+    ]
+    missing = [d for d in (directory, *directory.parents) if not d.exists()]
+    make_dir(directory, "plots directory")
+    try:
+        return write_group(files, "plot")
+    except BaseException:
+        for d in missing:  # innermost first; rmdir removes only an empty directory
+            with contextlib.suppress(OSError):
+                d.rmdir()
+        raise

@@ -286,7 +286,7 @@ def test_second_derivatives_survive_a_pickle() -> None:
 
 
 def test_from_torch_refuses_complex_weights() -> None:
-    from autograd.torch_bridge import from_torch
+    from autograd.nn import from_torch
 
     layer = torch.nn.Linear(2, 1).to(torch.complex128)
     with pytest.raises(TypeError, match="complex128"):

@@ -111,8 +111,64 @@ def test_check_derivative_bad_input() -> None:
         check_derivative(math.sin, math.cos, points=0)
     with pytest.raises(ValueError, match="empty"):
         check_derivative(math.sin, math.cos, points=[])
-    with pytest.raises(TypeError, match="returned str"):
-        check_derivative(math.sin, lambda x: "cos")
+    for kwargs in ({"abs_tol": math.inf}, {"rel_tol": math.nan}, {"rel_tol": 1.0}):
+        with pytest.raises(ValueError, match=r"tolerance|rel_tol"):
+            check_derivative(math.sin, math.cos, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="finite"):
+        check_derivative(math.sin, math.cos, points=[0.0, math.inf])
+
+
+def test_a_rule_that_is_not_a_number_is_feedback_not_an_exception() -> None:
+    report = check_derivative(math.sin, lambda x: "cos")
+    assert not report and len(report.failures) == 100
+    assert "df(" in str(report) and "returned str 'cos', not a number" in str(report)
+    report = check_derivative(math.sin, lambda x: 10**400)
+    assert not report and "too large for a float" in str(report)
+
+
+def test_the_learners_own_exceptions_are_named_in_the_feedback() -> None:
+    def df(x: float) -> float:
+        raise RuntimeError("forgot to return")
+
+    def f(x: float) -> float:
+        return {"a": x}["b"]
+
+    report = check_derivative(math.sin, df)
+    assert not report and report.checked == 100
+    assert "raised RuntimeError: forgot to return" in str(report)
+    report = check_derivative(f, math.cos)
+    assert not report and "f(" in str(report) and "raised KeyError: 'b'" in str(report)
+    assert "<table" in report._repr_html_()
+    # a domain error of f is still a point outside f's domain, skipped
+    assert check_derivative(math.log, lambda x: 1 / x).skipped.get("not finite") == 50
+    broken = Op.unary("broken", math.sin, lambda x: [][1], formula="cos({a})")
+    report = check_op(broken)
+    assert not report and "IndexError" in str(report)
+
+
+def test_the_report_says_which_points_were_used() -> None:
+    report = check_derivative(lambda x: x * x, lambda x: 2 * x, points=[1e308])
+    assert "[-3, 3]" not in str(report) and "1e+308" in str(report)
+    report = check_derivative(lambda x: x * x, lambda x: 2 * x, points=[0.5, 7.0, 2.0])
+    assert report and "(the given points, in [0.5, 7])" in str(report)
+    assert "[-3, 3]" not in str(report)
+    assert "in [-3, 3]" in str(check_derivative(lambda x: x * x, lambda x: 2 * x))
+
+
+@pytest.mark.parametrize(
+    ("factor", "words"),
+    [(2.0, "twice the right one"), (0.5, "half the right one"), (-1.0, "sign flipped")],
+)
+def test_a_rule_off_by_a_constant_factor_gets_a_hint(factor: float, words: str) -> None:
+    # the right rule is torch's derivative of x**2 at each point
+    def torch_rule(x: float) -> float:
+        t = _t(x)
+        (t * t).backward()
+        return t.grad.item()
+
+    report = check_derivative(lambda x: x * x, lambda x: factor * torch_rule(x))
+    assert not report and words in report.hint and "hint: " in str(report)
+    assert check_derivative(lambda x: x * x, lambda x: x + 1.0).hint == ""  # no common factor
 
 
 # --------------------------------------------------------------------- check_op
@@ -294,6 +350,44 @@ def test_check_gradients_bad_input() -> None:
     a, b = Value(1.0, label="a"), Value(2.0, label="a")
     with pytest.raises(ValueError, match="2 values are labelled 'a'"):
         check_gradients(a * b, {"a": 2.0})
+
+
+def test_odd_answers_are_feedback_that_names_them() -> None:
+    loss, _ = _lesson1()
+    report = check_gradients(loss, {"w11": 10**400, "w12": -(10**5000), "w21": math.nan})
+    assert not report
+    assert "too large for a float" in report["w11"].hint and report["w11"].given == math.inf
+    assert "too large for a float" in report["w12"].hint
+    assert "nan" in report["w21"].hint
+    assert check_gradients(loss, {"w11": -4})  # a plain int is fine
+
+
+def test_tolerances_that_accept_anything_are_refused() -> None:
+    loss, _ = _lesson1()
+    for kwargs in (
+        {"abs_tol": math.inf},
+        {"rel_tol": math.inf},
+        {"abs_tol": math.nan},
+        {"rel_tol": 1.0},
+        {"abs_tol": 10**400},
+    ):
+        with pytest.raises(ValueError, match=r"check_gradients|abs_tol"):
+            check_gradients(loss, {"w11": 123.0}, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_hint_names_a_constant_factor_once() -> None:
+    a = Value(3.0, label="a")
+    b = a * 2
+    b.label = "b"
+    c = b * b
+    c.label = "c"
+    ta = _t(3.0)
+    ((ta * 2) * (ta * 2)).backward()
+    right = ta.grad.item()  # 24
+    missing = check_gradients(c, {"a": right / 2})["a"].hint
+    assert missing == "a factor is missing: db/da = 2", missing
+    twice = check_gradients(c, {"a": right * 2})["a"].hint
+    assert twice == "one factor too many: db/da = 2 is counted twice", twice
 
 
 def test_gradient_report_html() -> None:

@@ -181,7 +181,7 @@ def test_atomic_write_keeps_the_old_file(tmp_path: Path) -> None:
 
     with pytest.raises(CommandError, match="No space left on device") as info:
         atomic_write(target, half_then_fail)
-    assert info.value.code == 1
+    assert info.value.code == 2
     assert target.read_text() == "old, good"
     assert _no_temp_files(tmp_path)
     atomic_write(target, lambda tmp: tmp.write_text("new"))
@@ -216,7 +216,7 @@ def test_render_failed_write_keeps_the_old_file(
     target.write_text("the good old file")
     code = main(["render", "x*2", "x=3", "-o", str(target)])
     err = capsys.readouterr().err
-    assert code == 1, err
+    assert code == 2, err
     assert "File too large" in err and len(err.strip().splitlines()) == 1
     assert target.read_text() == "the good old file"
     assert _no_temp_files(tmp_path)

@@ -156,14 +156,17 @@ def private_library_uses(root: Path, package: str = "viz", library: str = "autog
     return bad
 
 
-def import_graph(root: Path, packages: tuple[str, ...] = PACKAGES) -> dict[str, set[str]]:
-    """Module -> the project modules it imports at import time."""
+def import_graph(
+    root: Path, packages: tuple[str, ...] = PACKAGES, lazy: bool = False
+) -> dict[str, set[str]]:
+    """Module -> the project modules it imports at import time (with ``lazy``, anywhere:
+    inside functions too)."""
     files = list(project_files(root, packages))
     modules = {module_name(p, root) for p in files}
     graph: dict[str, set[str]] = {m: set() for m in modules}
     for path in files:
         for imp in imports_of(path, root):
-            if not imp.at_import:
+            if not imp.at_import and not lazy:
                 continue
             targets = [f"{imp.module}.{n}" for n in imp.names if f"{imp.module}.{n}" in modules]
             if len(targets) < len(imp.names) or not imp.names:  # names that are not modules
@@ -256,6 +259,97 @@ def test_no_import_cycles_between_project_modules() -> None:
     graph = import_graph(ROOT)
     assert "gradwalk.cli" in graph and "autograd.engine" in graph
     assert import_cycles(graph) == []
+
+
+#: The engine's chapters 1-3: the whole of backprop, readable on their own.
+CORE = {"autograd.ops", "autograd.value", "autograd.backward"}
+#: The most code lines chapters 1-3 may hold together (docstrings, comments, blanks aside).
+CORE_CODE_LINES = 300
+#: The most lines any source file may hold.
+MAX_FILE_LINES = 700
+
+
+def core_violations(graph: dict[str, set[str]], core: set[str] = CORE) -> list[str]:
+    """Imports that break the core's rule: a chapter of the core imports only the other
+    chapters and private helpers (``autograd._x``), and a private helper imports no chapter."""
+    bad = []
+    for module, targets in sorted(graph.items()):
+        top, _, name = module.partition(".")
+        if top != "autograd":
+            continue
+        private = name.startswith("_")
+        for t in sorted(targets):
+            t_private = t.partition(".")[2].startswith("_")
+            if module in core and t not in core and not t_private:
+                bad.append(f"{module} (core) imports {t}")
+            if private and not t_private:
+                bad.append(f"{module} (a private helper) imports {t}")
+    return bad
+
+
+def code_lines(path: Path) -> int:
+    """Lines of ``path`` that are code: not blank, not a comment, not inside a docstring."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    doc_lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                if isinstance(body[0].value.value, str):
+                    doc_lines.update(range(body[0].lineno, body[0].end_lineno + 1))  # type: ignore[operator]
+    count = 0
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        text = line.strip()
+        if text and not text.startswith("#") and i not in doc_lines:
+            count += 1
+    return count
+
+
+def test_no_import_cycles_in_the_library_counting_imports_in_functions() -> None:
+    assert import_cycles(import_graph(ROOT, ("autograd",), lazy=True)) == []
+
+
+def test_the_core_imports_only_itself_and_private_helpers() -> None:
+    graph = import_graph(ROOT, ("autograd",), lazy=True)
+    assert CORE <= set(graph)
+    assert core_violations(graph) == []
+
+
+def test_the_core_is_short() -> None:
+    lines = {m: code_lines(ROOT / (m.replace(".", "/") + ".py")) for m in sorted(CORE)}
+    assert sum(lines.values()) <= CORE_CODE_LINES, lines
+
+
+def test_no_source_file_is_too_long() -> None:
+    long = [
+        f"{p.relative_to(ROOT)}: {n} lines"
+        for p in project_files(ROOT)
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_FILE_LINES
+    ]
+    assert long == []
+
+
+def test_checker_finds_core_violations_and_counts_code_lines(tmp_path: Path) -> None:
+    root = _write(
+        tmp_path,
+        {
+            "autograd/__init__.py": "",
+            "autograd/_math.py": "import math\n",
+            "autograd/_bad.py": "from . import modes\n",
+            "autograd/ops.py": "from . import _math\n",
+            "autograd/value.py": "from .ops import X\n\ndef f():\n    from .modes import y\n",
+            "autograd/backward.py": '"""Doc\n\nstring."""\n\n# a comment\nx = 1\n',
+            "autograd/modes.py": "from .value import Value\n",
+        },
+    )
+    graph = import_graph(root, ("autograd",), lazy=True)
+    assert core_violations(graph) == [
+        "autograd._bad (a private helper) imports autograd.modes",
+        "autograd.value (core) imports autograd.modes",
+    ]
+    assert import_cycles(graph) == [["autograd.modes", "autograd.value"]]
+    assert import_cycles(import_graph(root, ("autograd",))) == []  # lazy: not at import time
+    assert code_lines(root / "autograd/backward.py") == 1
 
 
 def test_importing_the_library_loads_no_third_party_module() -> None:

@@ -8,6 +8,8 @@ import math
 import os
 import random
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ import torch
 import viz.live as live
 from autograd.nn import MLP, SGD, fit, hinge_loss, to_torch
 from gradwalk import moons
+from viz.live import LiveView, live_view
 
 torch.set_num_threads(1)
 D = torch.float64
@@ -185,11 +188,47 @@ def test_fit_live_true_outside_jupyter_prints_plain_lines(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     X, y = two_blobs(12)
-    h1 = fit(MLP(2, [3, 1], seed=0), X, y, loss="hinge", epochs=30, batch_size=12, live=True)
+    h1 = fit(MLP(2, [3, 1], seed=0), X, y, loss="hinge", epochs=30, batch_size=12, live=live_view)
     out = capsys.readouterr().out.splitlines()
     assert 5 <= len(out) <= 12 and all(re.match(r"step +\d+  loss ", line) for line in out)
     h2 = fit(MLP(2, [3, 1], seed=0), X, y, loss="hinge", epochs=30, batch_size=12)
     assert h1.loss == h2.loss
+
+
+def test_importing_viz_registers_nothing_in_the_library() -> None:
+    """``fit(live=True)`` means the same before and after ``import viz``: no import side
+    effect; the live view is passed (``live=live_view``) or registered explicitly."""
+    code = (
+        "from autograd.nn import register_live_view\n"
+        "import viz, viz.live\n"
+        "assert register_live_view(None) is None, 'import viz registered a live view'\n"
+        "assert register_live_view(viz.live_view) is None\n"
+        "assert register_live_view(None) is viz.live_view\n"
+    )
+    root = Path(live.__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_fit_takes_the_live_view_factory_itself() -> None:
+    made: list[LiveView] = []
+
+    def factory(**context: Any) -> LiveView:
+        view = live_view(**context, budget=1.0, sink=lambda png: None)
+        made.append(view)
+        return view
+
+    X, y = two_blobs(12)
+    fit(MLP(2, [3, 1], seed=0), X, y, loss="hinge", epochs=3, batch_size=12, live=factory)
+    (view,) = made
+    assert view.draws == 3  # budget 1: every step drawn
 
 
 class _Handle:

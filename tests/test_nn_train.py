@@ -395,6 +395,28 @@ def test_fit_live_true_without_a_view_prints_plain_lines(
     assert h1.loss == h2.loss  # watching does not change training
 
 
+def test_a_live_view_factory_is_called_once_with_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    import autograd.train as train
+
+    made: list[dict[str, Any]] = []
+    views: list[_Recorder] = []
+
+    def factory(**context: Any) -> _Recorder:
+        made.append(context)
+        views.append(_Recorder())
+        return views[-1]
+
+    monkeypatch.setattr(train, "_live_factory", None)
+    X, y = blobs(6, seed=3)
+    fit(MLP(2, [3], seed=1), X, y, epochs=2, batch_size=6, live=factory)
+    assert len(made) == 1 and made[0]["total_steps"] == 2 and made[0]["model"] is not None
+    assert [c[0] for c in views[0].calls] == [0, 1]
+    with pytest.raises(TypeError, match="factory returned int"):
+        fit(MLP(2, [3], seed=1), X, y, epochs=1, batch_size=6, live=lambda **context: 3)
+    with pytest.raises(TypeError, match="live must be"):
+        fit(MLP(2, [3], seed=1), X, y, epochs=1, batch_size=6, live=3)
+
+
 def test_register_live_view_is_used_by_live_true(monkeypatch: pytest.MonkeyPatch) -> None:
     import autograd.train as train
 

@@ -25,7 +25,7 @@ def f4(x: float) -> str:
 
 
 EXPECTED = {  # step number -> (caption, equations)
-    1: ("n2 = a * b = 2.0000 * -3.0000 = -6.0000", []),
+    1: ("n2 = a * b = 2.0000 * (-3.0000) = -6.0000", []),
     4: (f"c = tanh(n4) = tanh(-2.0000) = {f4(math.tanh(-2.0))}", []),
     5: ("c passes ∂c/∂c = 1.0000 to its inputs",
         [f"∂c/∂n4 += ∂c/∂c · ∂c/∂n4 = 1.0000 × (1 − c² = {f4(DS)}) = {f4(DS)}"]),

@@ -39,7 +39,7 @@ def test_forward_then_backward_on_one_timeline() -> None:
     assert [s["step"] for s in steps] == [1, 2, 3, 4] * 2
     forward = [s["caption"] for s in steps[:4]]
     assert forward == [
-        "n2 = a * b = 2.0000 * -3.0000 = -6.0000",
+        "n2 = a * b = 2.0000 * (-3.0000) = -6.0000",
         "n3 = a ** 2 = 2.0000 ** 2 = 4.0000",
         "n4 = n2 + n3 = -6.0000 + 4.0000 = -2.0000",
         "c = tanh(n4) = tanh(-2.0000) = -0.9640",

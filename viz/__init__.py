@@ -31,7 +31,7 @@ from .graph import (
     draw_dot,
     format_number,
 )
-from .live import LiveRecorder, LiveView, live_view, save_replay  # registers fit(live=True)
+from .live import LiveRecorder, LiveView, live_view, save_replay
 from .player import BackwardPlayer, EdgeStep, Frame, backward_frames, backward_player
 
 __all__ = [

@@ -1,18 +1,16 @@
-"""Private: argument checks, the choice of collapse mode, and atomic file writes.
+"""Private: argument checks, the choice of collapse mode, and the file writer.
 
 The one back end :mod:`viz.graph` and :mod:`viz.player` share: it validates
 draw_dot's arguments, builds the graph's :class:`~viz._structure._Structure`
 (in :mod:`viz._structure`) and the :class:`~viz._dot._View` to draw it with,
-chooses how to collapse a big graph, and writes files through a temporary file.
+chooses how to collapse a big graph, and passes on the project's one file writer
+(:func:`viz._files.write_atomic`).
 Nothing here is public API.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 from autograd import Value
@@ -30,7 +28,18 @@ from ._dot import (
     _View,
     format_number,
 )
-from ._render import FORMATS, format_for_path, render
+from ._files import write_atomic
+from ._render import (
+    FILE_PX,
+    FORMATS,
+    READABLE_SCALE,
+    SHOWN_PX,
+    fit_svg,
+    format_for_path,
+    png_dpi,
+    render,
+    svg_size,
+)
 from ._structure import _Structure, drawn
 
 # What graph.py and player.py take from here (this module is their one shared back end);
@@ -47,6 +56,9 @@ __all__ = [
     "_Structure",
     "_check_positive",
     "_check_show_grad",
+    "file_png",
+    "fit_svg",
+    "shown_png",
     "_structure_and_view",
     "format_for_path",
     "format_number",
@@ -218,24 +230,20 @@ def _structure_and_view(
     return structure, view, warning
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` through a temporary file beside it, then rename it into place.
+def shown_png(dot: str, svg: str) -> bytes:
+    """The PNG a notebook shows: as the SVG at 4/3 pixel per point, at most ``SHOWN_PX`` wide."""
+    return render(dot, "png", dpi=png_dpi(svg_size(svg)[0], SHOWN_PX))
 
-    A write that fails (disk full, size limit, interrupt) leaves the old file whole.
-    """
-    target = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(payload)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return target
+
+def file_png(dot: str, svg: str) -> bytes:
+    """A PNG file of the drawing, or ValueError if its text could not be read at any width a
+    PNG can have (then the drawing is refused in one sentence, before any bitmap is made)."""
+    width = svg_size(svg)[0]
+    dpi = png_dpi(width, FILE_PX)
+    if dpi / 72.0 < READABLE_SCALE:
+        raise ValueError(
+            f"the graph is {width / 72:.0f} inches wide, too wide for a PNG whose text can be "
+            f"read (at most {FILE_PX} pixels); save it as .svg (a browser zooms it) or .html "
+            "(the backward player), or draw it collapsed"
+        )
+    return render(dot, "png", dpi=dpi)

@@ -88,8 +88,27 @@ def _html(text: str) -> str:
     return text.replace("\n", "<BR/>")
 
 
+#: A name longer than this is shortened in the picture (with "…"); its tooltip has it whole.
+NAME_CHARS = 24
+
+
+def _short(name: str) -> str:
+    """A node's name as its box shows it: on one line, at most ``NAME_CHARS`` characters."""
+    text = " ".join(name.split())
+    return text if len(text) <= NAME_CHARS else text[: NAME_CHARS - 1] + "…"
+
+
+#: Graphviz refuses strings longer than 16384 bytes; tooltips are cut well before that.
+TEXT_CHARS = 2000
+
+
 def _quote(text: str) -> str:
-    """A double-quoted DOT string; backslashes are literal, newlines become ``\\n``."""
+    """A double-quoted DOT string; backslashes are literal, newlines become ``\\n``.
+
+    Text longer than ``TEXT_CHARS`` characters is cut there (with "…").
+    """
+    if len(text) > TEXT_CHARS:
+        text = text[: TEXT_CHARS - 1] + "…"
     text = "".join(ch if ch >= " " or ch == "\n" else " " for ch in text)
     text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{text}"'
@@ -180,7 +199,10 @@ class _DotWriter:
         clusters = self._clusters(view, grouped_nodes)
         drawn = len(free_nodes) + sum(map(len, grouped_nodes.values()))
         drawn += sum(1 for line in clusters if ' class="group' in line)  # collapsed boxes
-        out[1] = out[1].replace("{settings}", _layout_settings(drawn, len(edges)))
+        settings = _layout_settings(drawn, len(edges))
+        if any(" rank=same; " in line for line in clusters):
+            settings += " remincross=false"  # its last pass would undo the neurons' order
+        out[1] = out[1].replace("{settings}", settings)
         out.extend(clusters)
         out.extend(free_nodes)
         current_target = None
@@ -262,12 +284,13 @@ class _DotWriter:
         v = self.order[i]
         fill, border = self._colors(i, view)
         name = self.display[i]
+        shown = _html(_short(name))
         if v.label:
-            cells = [f"<TD><B>{_html(name)}</B></TD>"]
+            cells = [f"<TD><B>{shown}</B></TD>"]
         elif i in self.names:  # a parameter named after its place in the model
-            cells = [f"<TD><I>{_html(name)}</I></TD>"]
+            cells = [f"<TD><I>{shown}</I></TD>"]
         else:  # a short id, so that every node has a name to be spoken of by
-            cells = [f'<TD><FONT COLOR="#6b7280">{_html(name)}</FONT></TD>']
+            cells = [f'<TD><FONT COLOR="#6b7280">{shown}</FONT></TD>']
         data: float | None = v.data if view.datas is None else view.datas[i]
         data_text = "data —" if data is None else f"data {format_number(data, view.precision)}"
         width = ""
@@ -278,9 +301,12 @@ class _DotWriter:
         if view.grad_widths is not None:
             width = f' WIDTH="{view.grad_widths[i]}" ALIGN="LEFT"'
         cells.append(f"<TD{width}>{_html(self._grad_text(i, view))}</TD>")
+        # Side by side (micrograd's record) when the graph runs left to right; stacked when it
+        # runs top to bottom, so that a rank of many values stays narrow.
+        rows = "".join(cells) if view.rankdir in ("LR", "RL") else "</TR><TR>".join(cells)
         table = (
             f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="{_CELL_PAD}" '
-            f'BGCOLOR="{fill}" COLOR="{border}"><TR>{"".join(cells)}</TR></TABLE>'
+            f'BGCOLOR="{fill}" COLOR="{border}"><TR>{rows}</TR></TABLE>'
         )
         classes = f"value {self.roles[i]}"
         if node_id != f"v{i}":
@@ -389,8 +415,28 @@ class _DotWriter:
                 )
                 out.extend("    " + s for s in grouped_nodes.get(k, []))
                 out.append("    }")
+            out.extend(self._in_order(layer.neurons, view))
             out.append("  }")
         return out
+
+    def _in_order(self, neurons: list[int], view: _View) -> list[str]:
+        """Invisible same-rank edges that keep a layer's neurons in order, as a textbook draws
+        them: neuron 0 first (at the top, or the left), each by its first parameter."""
+        collapse = view.collapse
+        anchors = []
+        for k in neurons:
+            if collapse == "neuron":
+                anchors.append(f"n{k}")
+                continue
+            leaves = [m for m in self.neurons[k].members if self.order[m].is_leaf]
+            if leaves:
+                anchors.append(f"v{min(leaves, key=lambda m: self.display[m])}")
+        if len(anchors) < 2:
+            return []
+        if view.rankdir in ("LR", "RL"):  # a rank runs bottom to top there
+            anchors.reverse()
+        chain = " -> ".join(anchors)
+        return [f"    {{ rank=same; {chain} [style=invis]; }}"]
 
 
 #: Layouts of more drawn nodes (value boxes, op ovals, constants, collapsed boxes) than
@@ -407,8 +453,9 @@ def _layout_settings(nodes: int, edges: int) -> str:
     (``mclimit``, ``searchsize``). Small drawings get the exact layout;
     medium ones bounded iterations; big ones no position refinement
     (``nslimit=0``: nodes stay where ordering put them, which for these
-    graphs reads as well and is 3 to 6 times faster), one pass of crossing
-    minimisation and straight edges. Measured in benchmarks/viz_bench.py.
+    graphs reads as well and costs far less), one pass of crossing
+    minimisation and straight edges, so that a big graph draws in seconds
+    (``benchmarks/viz_bench.py`` times it).
     """
     size = max(nodes, edges)
     if size <= LAYOUT_EXACT_NODES:

@@ -10,6 +10,7 @@ nothing here is public API.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,38 @@ def _param_ids(model: object, params: Iterable[Value] | None) -> set[int]:
                 raise TypeError(f"params must hold Values, not {type(p).__name__}")
             ids.add(id(p))
     return ids
+
+
+#: The names :mod:`autograd.nn` gives its parameters: ``w{layer}.{neuron}.{input}``, ``b{layer}.{neuron}``.
+PARAMETER_LABEL = re.compile(r"(?:w(\d+)\.(\d+)\.(\d+)|b(\d+)\.(\d+))\Z")
+
+
+@dataclass
+class _NamedNeuron:
+    """A neuron known only from its parameters' labels (no model was passed)."""
+
+    w: list[Value]
+    b: Value | None
+    activation: str = ""  # not known until a node applies one to the neuron's sum
+
+
+def _neurons_from_labels(leaves: Iterable[Value]) -> list[list[_NamedNeuron]]:
+    """The layers of neurons that parameters labelled like :mod:`autograd.nn`'s make up."""
+    found: dict[tuple[int, int], tuple[dict[int, Value], list[Value]]] = {}
+    for v in leaves:
+        m = PARAMETER_LABEL.match(v.label)
+        if m is None:
+            continue
+        if m.group(1) is not None:
+            key = (int(m.group(1)), int(m.group(2)))
+            found.setdefault(key, ({}, []))[0].setdefault(int(m.group(3)), v)
+        else:
+            found.setdefault((int(m.group(4)), int(m.group(5))), ({}, []))[1].append(v)
+    layers: dict[int, list[_NamedNeuron]] = {}
+    for (layer, _), (ws, bs) in sorted(found.items()):
+        w = [ws[j] for j in sorted(ws)]
+        layers.setdefault(layer, []).append(_NamedNeuron(w, bs[0] if bs else None))
+    return [layers[k] for k in sorted(layers)]
 
 
 def drawn(src: str, target: str, box: str | None, seen: set[tuple[str, str]]) -> bool:
@@ -109,7 +142,8 @@ class _Structure(_DotWriter):
             if i == last:
                 self.roles.append("output")
             elif v.is_leaf:
-                self.roles.append("parameter" if id(v) in param_ids else "input")
+                named = PARAMETER_LABEL.match(v.label) is not None
+                self.roles.append("parameter" if named or id(v) in param_ids else "input")
             else:
                 self.roles.append("intermediate")
         self.names: dict[int, str] = {}  # value index -> name from the model ("w3", "b")
@@ -118,8 +152,10 @@ class _Structure(_DotWriter):
         self.neuron_of: list[int | None] = [None] * len(self.order)
         if model is not None:
             self._group_by_model(_model_layers(model))
-        else:
+        elif any(v.dense_parts is not None for v in self.order):
             self._group_fused()
+        else:  # an elementary network: its neurons are known by its parameters' names
+            self._group_by_model(_neurons_from_labels(v for v in self.order if v.is_leaf))
         self.display: list[str] = self._display_names()
         self.copies: dict[int, list[str]] = {}
         self.folded: dict[int, list[tuple[int, Any]]] = {}  # node -> constant operands
@@ -203,11 +239,15 @@ class _Structure(_DotWriter):
                 self.neurons.append(_Neuron(li, f"neuron {ni}", act))
                 row_of[id(neuron.w)] = k
                 for j, w in enumerate(neuron.w):
+                    if w is None:
+                        continue
                     weight_of.setdefault(id(w), k)
                     if id(w) in self.index:
                         # w<layer>.<neuron>.<input>: one name per weight in the whole model
                         wname = f"w{j}" if single else f"w{li}.{ni}.{j}"
                         self.names.setdefault(self.index[id(w)], wname)
+                if neuron.b is None:
+                    continue
                 bias_of.setdefault(id(neuron.b), k)
                 if id(neuron.b) in self.index:
                     self.names.setdefault(
@@ -238,9 +278,10 @@ class _Structure(_DotWriter):
             elif op in _ACTIVATIONS:
                 (p,) = v.inputs
                 kp = group[index[id(p)]] if type(p) is Value else None
-                if kp is not None and self.neurons[kp].activation == op:
+                if kp is not None and self.neurons[kp].activation in (op, ""):
                     if p.op_name == "add" or p.dense_parts is not None:
                         k = kp
+                        self.neurons[kp].activation = op  # known now, if it was not
             group[i] = k
             if k is not None:
                 self.neurons[k].members.append(i)

@@ -41,9 +41,12 @@ from ._core import (
     VizWarning,
     _check_show_grad,
     _structure_and_view,
+    file_png,
+    fit_svg,
     format_for_path,
     format_number,
     render,
+    shown_png,
     write_atomic,
 )
 
@@ -94,9 +97,9 @@ class Drawing:
         return render(self.source, format)
 
     def png(self) -> bytes:
-        """The graph as PNG bytes (rendered once, then cached)."""
+        """The graph as PNG bytes, as a notebook shows it (at most 1000 pixels wide; cached)."""
         if self._png is None:
-            self._png = render(self.source, "png")
+            self._png = shown_png(self.source, self.svg())
         return self._png
 
     def svg(self) -> str:
@@ -110,15 +113,23 @@ class Drawing:
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a str or path, not {type(path).__name__}")
         fmt = format_for_path(path, format)
-        data = self.source.encode("utf-8") if fmt == "dot" else self.pipe(fmt)
+        if fmt == "png":  # a file: as wide as its text needs, or refused if unreadable
+            data = file_png(self.source, self.svg())
+        else:
+            data = self.source.encode("utf-8") if fmt == "dot" else self.pipe(fmt)
         return write_atomic(path, data)
 
     def _repr_svg_(self) -> str:
-        return self.svg()
+        return fit_svg(self.svg())
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        """SVG for a live session, PNG too (an untrusted saved notebook drops SVG), and text."""
-        return {"image/svg+xml": self.svg(), "image/png": self.png(), "text/plain": repr(self)}
+        """SVG for a live session, PNG too (an untrusted saved notebook drops SVG), and text;
+        both at most 1000 pixels wide, the SVG scaled to the PNG's size."""
+        return {
+            "image/svg+xml": self._repr_svg_(),
+            "image/png": self.png(),
+            "text/plain": repr(self),
+        }
 
     def __repr__(self) -> str:
         extra = f", collapsed by {self.collapse}" if self.collapse != "none" else ""

@@ -10,16 +10,17 @@ Four views of one training run, measured at a step:
   (the gradients of a deep sigmoid net fade towards its first layers).
 
 >>> from autograd.nn import MLP, fit
->>> import viz                                 # registers the view used by live=True
->>> fit(model, X, y, live=True)                # doctest: +SKIP  (one output redrawn in place)
+>>> import viz
+>>> fit(model, X, y, live=viz.live_view)       # doctest: +SKIP  (one output redrawn in place)
 >>> rec = viz.LiveRecorder()                   # doctest: +SKIP
 >>> fit(model, X, y, live=rec); rec.save("out/run.html")  # doctest: +SKIP
 
 In a hand-written loop, call ``view.update(step, loss)`` after ``backward()``.
 Outside a Jupyter kernel :class:`LiveView` prints a plain line of progress now
 and then instead of drawing. The library ``autograd`` never imports this
-module: importing it registers :func:`live_view` with
-:func:`autograd.train.register_live_view`.
+module, and importing it changes nothing in ``autograd``: pass
+:func:`live_view` to ``fit`` (``live=live_view``), or make it what
+``live=True`` means with ``autograd.nn.register_live_view(live_view)``.
 """
 
 from __future__ import annotations
@@ -28,14 +29,14 @@ import io
 import json
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from autograd import gc_paused, no_grad
-from autograd.nn import register_live_view
+
+from ._files import write_atomic
 
 __all__ = ["LiveRecorder", "LiveView", "Snapshot", "live_view", "save_replay"]
 
@@ -317,24 +318,6 @@ def _escape(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # as open() would have made it, not mkstemp's 0600
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def save_replay(recorder: LiveRecorder, path: str | os.PathLike[str]) -> Path:
     """Write ``recorder``'s replay page to ``path`` atomically; return the path."""
     if not isinstance(recorder, LiveRecorder):
@@ -344,7 +327,8 @@ def save_replay(recorder: LiveRecorder, path: str | os.PathLike[str]) -> Path:
     p = Path(path)
     if not recorder.snapshots and recorder._pending is None:
         raise ValueError("nothing recorded yet: call update() (or pass it to fit) first")
-    _write_atomic(p, recorder.html().encode("utf-8"))
+    p.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(p, recorder.html())
     return p
 
 
@@ -536,7 +520,7 @@ def _in_kernel() -> bool:
 class LiveView:
     """One Jupyter output, redrawn in place as training runs (a PNG of the four views).
 
-    ``update(step, loss, **info)`` after each step (``fit(..., live=True)``
+    ``update(step, loss, **info)`` after each step (``fit(..., live=live_view)``
     does it); it redraws when, with one more drawing, drawing would still
     have taken at most ``budget`` of the time since the first update (default
     0.1: at most ~10% of the run, so the first picture comes after a few
@@ -653,9 +637,7 @@ def live_view(
     total_steps: int | None = None,
     **options: Any,
 ) -> LiveView:
-    """The view ``fit(..., live=True)`` uses (registered at import); options go to LiveView."""
+    """A :class:`LiveView` for ``fit(..., live=live_view)``: ``fit`` calls it once with the
+    run's model, data and ``total_steps``; other options go to LiveView."""
     options.pop("loss", None)
     return LiveView(model, X, y, total_steps=total_steps, **options)
-
-
-register_live_view(live_view)

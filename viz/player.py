@@ -25,6 +25,7 @@ import html
 import json
 import math
 import os
+import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from ._core import (
     _structure_and_view,
     format_number,
     render,
+    shown_png,
     write_atomic,
 )
 from ._structure import _Structure
@@ -121,6 +123,16 @@ class Frame:
         return f"<Frame {self.phase} {self.step}/{self.total}: {self.caption}>"
 
 
+# One name (``n7``, ``w0.1.2``, ``x_1``), or a number without a sign (``2.5000``, ``1.0e-05``).
+_ONE_TERM = re.compile(r"[\w.']+\Z|\d[\d.]*e[+-]\d+\Z")
+
+
+def _term(text: str) -> str:
+    """``text`` as an operand inside a larger expression: bracketed unless it is one name or an
+    unsigned number, so ``(-1.0000) ** 2`` and ``∂o/∂(x1*w1 + x2*w2)`` read as meant."""
+    return text if _ONE_TERM.match(text) else f"({text})"
+
+
 def _operand_texts(structure: _Structure, i: int, precision: int) -> tuple[list[str], list[str]]:
     """The inputs of node ``i`` by name (constants as numbers) and by value."""
     names, values = [], []
@@ -137,9 +149,11 @@ def _operand_texts(structure: _Structure, i: int, precision: int) -> tuple[list[
 
 def _apply_op(op: str, xs: list[str]) -> str:
     if len(xs) == 2 and not op.isalnum():
-        return f"{xs[0]} {op} {xs[1]}"
+        # a leading minus reads right except as a power's base: -6.0000 + 4.0000, (-1.0000) ** 2
+        first = xs[0] if op != "**" and _is_number(xs[0]) else _term(xs[0])
+        return f"{first} {op} {_term(xs[1])}"
     if len(xs) == 1 and not op.isalnum() and len(op) == 1:
-        return f"{op}{xs[0]}"
+        return f"{op}{_term(xs[0])}"
     return f"{op}({', '.join(xs)})"
 
 
@@ -184,7 +198,7 @@ def _record(
     for v in order:  # replay one backward pass from zero
         if v.is_leaf:
             v.grad = 0.0
-    root_name = names[-1]
+    root_name = _term(names[-1])
     pending = [len(set(c)) for c in structure.children]  # consumers not yet processed
     running = [0.0] * len(order)
     backward = []
@@ -192,13 +206,13 @@ def _record(
         i = index[id(node)]
         g = node.grad
         edges = node.edges
-        subst = {e.operand: names[index[id(e.parent)]] for e in edges}
-        subst["out"] = names[i]
+        subst = {e.operand: _term(names[index[id(e.parent)]]) for e in edges}
+        subst["out"] = _term(names[i])
         parts = node.dense_parts
         if parts is not None:  # a fused neuron's constant inputs appear as numbers
             for k, x in enumerate(parts[1], 1):
                 if type(x) is not Value:
-                    subst.setdefault(f"x{k}", f"{x:.{max(precision, 1)}g}")
+                    subst.setdefault(f"x{k}", _term(f"{x:.{max(precision, 1)}g}"))
         remaining: dict[int, int] = {}
         for e in edges:
             j = index[id(e.parent)]
@@ -213,10 +227,11 @@ def _record(
             running[j] = e.parent.grad if remaining[j] == 0 else running[j] + contribution
             formula = e.formula(**subst)
             local = fmt(e.local)
-            factor = local if _is_number(formula) else f"({formula} = {local})"
+            factor = _term(local) if _is_number(formula) else f"({formula} = {local})"
+            node_name, parent_name = _term(names[i]), _term(names[j])
             question = (
-                f"∂{root_name}/∂{names[j]} += ∂{root_name}/∂{names[i]} · ∂{names[i]}/∂{names[j]}"
-                f" = {fmt(g)} × {factor}"
+                f"∂{root_name}/∂{parent_name} += ∂{root_name}/∂{node_name} · "
+                f"∂{node_name}/∂{parent_name} = {fmt(g)} × {factor}"
             )
             equation = f"{question} = {fmt(contribution)}"
             complete = pending[j] == 0 and remaining[j] == 0
@@ -234,7 +249,7 @@ def _record(
                     question,
                 )
             )
-        caption = f"{names[i]} passes ∂{root_name}/∂{names[i]} = {fmt(g)} to its inputs"
+        caption = f"{names[i]} passes ∂{root_name}/∂{_term(names[i])} = {fmt(g)} to its inputs"
         backward.append(Frame(step, total, "backward", node, i, caption, node.data, g, sent))
     return forward, backward
 
@@ -256,7 +271,7 @@ def backward_frames(
     """Run ``root.backward(grad)`` one node at a time, from zeroed leaf gradients; one
     :class:`Frame` per backward step (root first), with the chain-rule products it sends.
 
-    Frames no longer carry a drawing each: :func:`backward_player` draws the
+    A frame carries no drawing of its own: :func:`backward_player` draws the
     graph once and steps through these frames (and the forward pass) over it.
     Raises ValueError, before touching any gradient, if there would be more
     than ``max_frames`` steps.
@@ -310,7 +325,7 @@ def _setup(
 
 def _product(grad: str, edge: dict[str, Any]) -> str:
     """What an edge carries, as its label shows it: ``0.0707 × 4.0000 = 0.2826``."""
-    return f"{grad} × {edge['local']} = {edge['contribution']}"
+    return f"{grad} × {_term(edge['local'])} = {edge['contribution']}"
 
 
 def _cell_width(texts: Iterable[str]) -> int:
@@ -432,7 +447,7 @@ class BackwardPlayer:
     def png(self) -> bytes:
         """The final state (after backward) as PNG, saying to run the cell to step through."""
         if self._png is None:
-            self._png = render(self.final_dot, "png")
+            self._png = shown_png(self.final_dot, render(self.final_dot, "svg").decode("utf-8"))
         return self._png
 
     def _repr_html_(self) -> str:

@@ -55,10 +55,55 @@ def builtin_op(name: str) -> Op:
 def real(x: object, what: str) -> float:
     """``x`` as a float if it is a real number (not a bool), else a TypeError naming it."""
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:
+            raise ValueError(f"{what} is too large for a float (at most about 1.8e308)") from None
     if isinstance(x, Value):
         raise TypeError(f"{what} must be a number, not a Value (use .data)")
     raise TypeError(f"{what} must be a real number, not {type(x).__name__}: {x!r}")
+
+
+def answer(x: object, what: str) -> tuple[float, str]:
+    """A learner's number as a float, and a note when it is an odd one ("" if not).
+
+    An int too large for a float becomes ±inf with a note saying so; nan and ±inf
+    are kept, with a note. Anything but a real number is a TypeError naming it.
+    """
+    if isinstance(x, numbers.Integral) and not isinstance(x, bool):
+        try:
+            f = float(x)
+        except OverflowError:
+            digits = int(int(x).bit_length() * math.log10(2)) + 1
+            return (
+                math.inf if x > 0 else -math.inf,
+                f"your answer (an int of about {digits} digits) is too large for a float "
+                "(at most about 1.8e308)",
+            )
+    else:
+        f = real(x, what)
+    if math.isnan(f):
+        return f, "your answer is nan (not a number): a gradient here is a finite number"
+    if math.isinf(f):
+        return f, f"your answer is {fmt(f)}: a gradient here is a finite number"
+    return f, ""
+
+
+def tolerances(rel_tol: object, abs_tol: object, who: str) -> tuple[float, float]:
+    """``(rel_tol, abs_tol)`` as floats; a ValueError for one that would accept anything."""
+    r, a = real(rel_tol, "rel_tol"), real(abs_tol, "abs_tol")
+    if not (r >= 0.0 and a >= 0.0):
+        raise ValueError(f"{who}tolerances must be >= 0, got rel_tol={r}, abs_tol={a}")
+    if not (math.isfinite(r) and math.isfinite(a)):
+        raise ValueError(
+            f"{who}tolerances must be finite, got rel_tol={r}, abs_tol={a}: "
+            "an infinite tolerance accepts any answer"
+        )
+    if r >= 1.0:
+        raise ValueError(
+            f"{who}rel_tol={r} accepts 0 for any answer; use a value below 1 (1e-6 by default)"
+        )
+    return r, a
 
 
 def fmt(x: Any) -> str:

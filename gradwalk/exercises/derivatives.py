@@ -7,6 +7,7 @@ each operand's rule of an :class:`autograd.Op` against its ``forward``.
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from typing import Any
 
 from autograd import Op, Value, no_grad
 
-from ._common import fmt, fmt_domain, html_block, real
+from ._common import fmt, fmt_domain, html_block, real, tolerances
 
 #: Steps tried for the central difference, as fractions of max(1, |x|): the
 #: first whose Richardson estimate is self-consistent is used.
@@ -44,6 +45,9 @@ class DerivativeReport:
     checked: int = 0
     failures: list[PointFailure] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    #: Where the points lie, as the verdict says it (default: ``in DOMAIN``; for points
+    #: passed in, ``(the given points, in [LOW, HIGH])``).
+    where: str = ""
 
     def __bool__(self) -> bool:
         return self.checked > 0 and not self.failures
@@ -53,8 +57,24 @@ class DerivativeReport:
         """The first bad point, or None."""
         return self.failures[0] if self.failures else None
 
+    @property
+    def hint(self) -> str:
+        """A hint when every bad point's value is the same multiple of the right one
+        (twice, half, the sign flipped), else ""."""
+        ratios = [
+            f.given / f.expected
+            for f in self.failures
+            if isinstance(f.given, float) and f.expected != 0.0 and math.isfinite(f.given)
+        ]
+        if not ratios or len(ratios) < len(self.failures):
+            return ""
+        for k, text in _MULTIPLES:
+            if all(math.isclose(r, k, rel_tol=1e-6) for r in ratios):
+                return text
+        return ""
+
     def _verdict(self) -> str:
-        where = f"in {self.domain}"
+        where = self.where or f"in {self.domain}"
         if self.checked == 0:
             return f"{self.title}: no point {where} could be checked"
         if self.failures:
@@ -65,10 +85,9 @@ class DerivativeReport:
         lines = []
         bad = self.first_failure
         if bad is not None:
-            lines.append(
-                f"first bad point: x = {fmt(bad.x)}: expected {fmt(bad.expected)} "
-                f"(central differences), given {fmt(bad.given)}"
-            )
+            lines.append(f"first bad point: {_failure_text(bad, ' (central differences)')}")
+        if self.hint:
+            lines.append(f"hint: {self.hint}")
         if self.skipped:
             why = ", ".join(f"{n} {reason}" for reason, n in self.skipped.items())
             lines.append(f"skipped {sum(self.skipped.values())} points ({why})")
@@ -78,7 +97,7 @@ class DerivativeReport:
         mark = "✓" if self else "✗"
         lines = [f"{mark} {self._verdict()}", *("  " + line for line in self._details())]
         for f in self.failures[1:_SHOWN]:
-            lines.append(f"  x = {fmt(f.x)}: expected {fmt(f.expected)}, given {fmt(f.given)}")
+            lines.append(f"  {_failure_text(f)}")
         if len(self.failures) > _SHOWN:
             lines.append(f"  ... and {len(self.failures) - _SHOWN} more")
         return "\n".join(lines)
@@ -90,6 +109,28 @@ class DerivativeReport:
         return html_block(
             bool(self), self._verdict(), self._details(), rows, ["x", "expected", "given"]
         )
+
+
+_MULTIPLES = (
+    (2.0, "your value is twice the right one at every bad point: is a factor of 2 counted twice?"),
+    (0.5, "your value is half the right one at every bad point: is a factor of 2 missing?"),
+    (-1.0, "your value has the sign flipped at every bad point"),
+    (-2.0, "your value is -2 times the right one at every bad point: a sign and a factor of 2"),
+    (-0.5, "your value is -1/2 times the right one at every bad point: a sign and a factor of 2"),
+)
+
+
+def _failure_text(f: PointFailure, how: str = "") -> str:
+    """``x = 0.5: expected 1, given 2``, or ``x = 0.5: df(0.5) raised KeyError: 'w'``."""
+    if isinstance(f.given, str) and math.isnan(f.expected):
+        return f"x = {fmt(f.x)}: {f.given}"
+    return f"x = {fmt(f.x)}: expected {fmt(f.expected)}{how}, given {fmt(f.given)}"
+
+
+class LearnerError(Exception):
+    """A learner's function raised something other than a domain error, or returned
+    something that is not a number; the message names the function, the point and what
+    happened (shown as feedback, never raised to the learner)."""
 
 
 @dataclass
@@ -140,7 +181,28 @@ class _Scalar:
         self.on_values: bool | None = None
 
     def __call__(self, x: float) -> float:
-        """``fn(x)`` as a float; ArithmeticError/ValueError (outside f's domain) propagate."""
+        """``fn(x)`` as a float; ArithmeticError/ValueError (outside f's domain) propagate,
+        any other exception or a result that is not a number is a :class:`LearnerError`."""
+        try:
+            out = self._call(x)
+        except (ArithmeticError, ValueError):
+            raise
+        except Exception as exc:
+            raise LearnerError(f"{self.what}({fmt(x)}) raised {_exception(exc)}") from None
+        if isinstance(out, Value):
+            return out.data
+        if isinstance(out, bool) or not isinstance(out, numbers.Real):
+            raise LearnerError(
+                f"{self.what}({fmt(x)}) returned {type(out).__name__} {out!r:.40}, not a number"
+            )
+        try:
+            return float(out)
+        except OverflowError:
+            raise LearnerError(
+                f"{self.what}({fmt(x)}) returned an int too large for a float"
+            ) from None
+
+    def _call(self, x: float) -> Any:
         if self.on_values is None:
             try:
                 out = self.fn(x)
@@ -154,16 +216,25 @@ class _Scalar:
                 out = self.fn(Value(x))
         else:
             out = self.fn(x)
-        if isinstance(out, Value):
-            return out.data
-        return real(out, f"{self.what}({fmt(x)}) returned {type(out).__name__}; it")
+        return out
+
+
+def _exception(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
 
 
 def _safe(g: Callable[[float], float], x: float) -> float:
+    """``g(x)``, or nan outside ``g``'s domain (ArithmeticError, ValueError)."""
     try:
         y = g(x)
     except (ArithmeticError, ValueError):
         return math.nan
+    except LearnerError:
+        raise
+    except Exception as exc:
+        who = getattr(g, "what", "the function")
+        raise LearnerError(f"{who}({fmt(x)}) raised {_exception(exc)}") from None
     return y
 
 
@@ -212,15 +283,29 @@ def _check_points(
 ) -> DerivativeReport:
     for p in points:
         g, t = slice_at(p)
-        expected, reason = numerical_derivative(g, t)
+        try:
+            expected, reason = numerical_derivative(g, t)
+        except LearnerError as e:  # the learner's f is at fault: say so, at this point
+            report.checked += 1
+            report.failures.append(PointFailure(p, math.nan, str(e)))
+            continue
         if reason:
             report.skipped[reason] = report.skipped.get(reason, 0) + 1
             continue
         report.checked += 1
         try:
             given: float | str = given_at(p)
+        except LearnerError as e:
+            report.failures.append(PointFailure(p, math.nan, str(e)))
+            continue
         except (ArithmeticError, ValueError) as e:
-            report.failures.append(PointFailure(p, expected, f"{type(e).__name__}: {e}"))
+            report.failures.append(PointFailure(p, expected, _exception(e)))
+            continue
+        except Exception as e:  # an Op's own rule: named like a learner's function
+            report.failures.append(PointFailure(p, math.nan, f"the rule raised {_exception(e)}"))
+            continue
+        if not math.isfinite(given):
+            report.failures.append(PointFailure(p, expected, given))
             continue
         if not math.isclose(given, expected, rel_tol=rel_tol, abs_tol=abs_tol):  # type: ignore[arg-type]
             report.failures.append(PointFailure(p, expected, given))
@@ -258,10 +343,7 @@ def _count(points: object) -> int:
 
 
 def _tolerances(rel_tol: object, abs_tol: object) -> tuple[float, float]:
-    r, a = real(rel_tol, "rel_tol"), real(abs_tol, "abs_tol")
-    if not (r >= 0.0 and a >= 0.0):
-        raise ValueError(f"tolerances must be >= 0, got rel_tol={r}, abs_tol={a}")
-    return r, a
+    return tolerances(rel_tol, abs_tol, "")
 
 
 def _name(fn: Any, default: str) -> str:
@@ -287,23 +369,40 @@ def check_derivative(
     ``f`` and ``df`` take a float (``math.sin``) or a Value (``lambda x:
     x.tanh()``). With ``points=n`` (default 100) there is one point at a random
     place (fixed by ``seed``) in each of n equal cells of ``domain``; or pass
-    the points themselves. At each, ``df(x)`` must agree with a central
+    the points themselves (``domain`` is then not used, and the report says
+    where the given points lie). At each, ``df(x)`` must agree with a central
     difference of ``f`` within ``rel_tol`` or ``abs_tol``; points where ``f``
     is not finite or has a kink are skipped. The report is truthy when the
-    rule holds and its text says where it fails.
+    rule holds and its text says where it fails; an exception raised by ``f``
+    or ``df`` (other than a domain error of ``f``) or a result that is not a
+    number is a failure at that point, named in the text, and a rule off by
+    the same factor everywhere (twice, half, the sign) gets a hint.
     """
     fs, dfs = _Scalar(f, "f"), _Scalar(df, "df")
     rel, abs_ = _tolerances(rel_tol, abs_tol)
     lo, hi = _domain(domain)
+    title = f"derivative of {_name(f, 'f')}"
     if isinstance(points, Iterable) and not isinstance(points, str):
         xs = [real(x, "a point") for x in points]
         if not xs:
             raise ValueError("points is empty")
+        bad = [x for x in xs if not math.isfinite(x)]
+        if bad:
+            raise ValueError(f"points must be finite, got {bad[0]!r}")
+        span = (min(xs), max(xs))
+        report = DerivativeReport(title, fmt_domain(span), where=_given_points(xs))
     else:
         xs = _spread(lo, hi, _count(points), random.Random(seed))
-    title = f"derivative of {_name(f, 'f')}"
-    report = DerivativeReport(title, fmt_domain((lo, hi)))
+        report = DerivativeReport(title, fmt_domain((lo, hi)))
     return _check_points(report, xs, lambda x: (fs, x), dfs, rel, abs_)
+
+
+def _given_points(xs: list[float]) -> str:
+    """Where the given points lie, for the verdict: ``(the given point 1e+308)``,
+    ``(the given points, in [0, 2])``."""
+    if len(xs) == 1:
+        return f"(the given point {fmt(xs[0])})"
+    return f"(the given points, in {fmt_domain((min(xs), max(xs)))})"
 
 
 def _arity(op: Op) -> int:
@@ -362,6 +461,7 @@ def check_op(
                 args[i] = t
                 return float(op.forward(*args))
 
+            g.what = f"{op.name}'s forward"  # type: ignore[attr-defined]  (named in feedback)
             return g, p[i]
 
         def given_at(p: tuple[float, ...], i: int = i) -> float:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from autograd import Value, grad, topological_order
 
-from ._common import fmt, html_block, real
+from ._common import answer, fmt, html_block, tolerances
 
 _MAX_PATH_NODES = 400  # beyond this, "stopped early" looks only at the next node up
 _MAX_SUBSETS = 6  # uses of a node beyond which partial sums are not tried
@@ -162,6 +162,18 @@ class _Graph:
         return out
 
 
+def _factor(m: Value, e: object, local: float) -> str:
+    """``dm/dp = formula = value``, or ``dm/dp = value`` when the formula is that number."""
+    formula = _formula(m, e)
+    try:
+        plain_number = float(formula.replace("−", "-")) == local
+    except ValueError:
+        plain_number = False
+    if plain_number or formula == fmt(local):
+        return f"{_d(m, e.parent)} = {fmt(local)}"  # type: ignore[attr-defined]
+    return f"{_d(m, e.parent)} = {formula} = {fmt(local)}"  # type: ignore[attr-defined]
+
+
 def _hint(g: _Graph, v: Value, given: float, right: float, same) -> str:
     """A hint for a wrong answer ``given`` to d(root)/d(v) = ``right``; "" if none fits."""
     if right != 0.0 and same(given, -right):
@@ -210,12 +222,9 @@ def _hint(g: _Graph, v: Value, given: float, right: float, same) -> str:
             if id(e.parent) not in keep or loc in (0.0, 1.0, -1.0) or not math.isfinite(loc):
                 continue
             if same(given * loc, right):
-                return f"a factor is missing: {_d(m, e.parent)} = {_formula(m, e)} = {fmt(loc)}"
+                return f"a factor is missing: {_factor(m, e, loc)}"
             if same(given, right * loc):
-                return (
-                    f"one factor too many: {_d(m, e.parent)} = {_formula(m, e)} = {fmt(loc)} "
-                    "is counted twice"
-                )
+                return f"one factor too many: {_factor(m, e, loc)} is counted twice"
     if right != 0.0:
         for k in (2.0, 3.0, 4.0, 0.5, 1 / 3, 0.25):
             for s in (1.0, -1.0):
@@ -246,7 +255,9 @@ def check_gradients(
     it matches a common slip (sign flipped, the upstream gradient left out, a
     reused node counted once, a factor missing). Pass ``abs_tol`` to accept
     rounded answers (``abs_tol=5e-5`` for four decimals); ``reveal=True`` shows
-    the right values of wrong answers.
+    the right values of wrong answers. An answer that is nan, infinite or an int
+    too large for a float is marked wrong with a hint saying so. Tolerances must
+    be finite and ``rel_tol`` below 1 (larger ones would accept any answer).
     """
     if not isinstance(root, Value):
         raise TypeError(f"check_gradients: root must be a Value, not {type(root).__name__}")
@@ -257,26 +268,25 @@ def check_gradients(
         )
     if not answers:
         raise ValueError("check_gradients: answers is empty; give at least one label -> number")
-    rel, abs_ = real(rel_tol, "rel_tol"), real(abs_tol, "abs_tol")
-    if not (rel >= 0.0 and abs_ >= 0.0):
-        raise ValueError(f"check_gradients: tolerances must be >= 0, got {rel}, {abs_}")
+    rel, abs_ = tolerances(rel_tol, abs_tol, "check_gradients: ")
     order = topological_order(root)
     saved = [n.grad for n in order]
     try:
         asked = []
         for key, value in answers.items():
             name, node = _lookup(order, key)
-            asked.append((name, node, real(value, f"the answer for {name!r}")))
+            given, note = answer(value, f"the answer for {name!r}")
+            asked.append((name, node, given, note))
         g = _Graph(root, order)
 
         def same(a: float, b: float) -> bool:
             return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
 
         checks = []
-        for name, node, given in asked:
+        for name, node, given, note in asked:
             right = g.upstream[id(node)]
             ok = same(given, right)
-            hint = "" if ok else _hint(g, node, given, right, same)
+            hint = "" if ok else note or _hint(g, node, given, right, same)
             checks.append(AnswerCheck(name, given, right, ok, hint))
     finally:
         for n, before in zip(order, saved):
