@@ -443,7 +443,7 @@ def _note_interrupt(
     done = history.iterations
     steps = getattr(optimizer, "steps", None)
     if _is_int(steps) and _is_int(steps_before):
-        done = int(steps) - int(steps_before)  # counted by the optimizer, in step with its params
+        done = int(cast(int, steps)) - int(cast(int, steps_before))  # counted by the optimizer
     history.iterations = done
     history.stopped = (epoch, done - epoch * per_epoch)
     exc.history = history  # type: ignore[attr-defined]

@@ -214,9 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = add("train", "train an MLP on a dataset (digits)", _TRAIN_DESCRIPTION, _TRAIN_EPILOG)
     datasets = train.add_subparsers(dest="dataset", metavar="DATASET", required=True)
-    from . import moons, train  # each dataset's subcommand owns its parser
+    from . import moons  # each dataset's subcommand owns its parser
+    from . import train as digits
 
-    train.add_parser(datasets)
+    digits.add_parser(datasets)
     moons.add_parser(datasets)
 
     examples = add(

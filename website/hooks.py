@@ -95,6 +95,7 @@ def on_files(files: Files, config: Any) -> Files:
         files.append(File(src_path, str(src_dir), config["site_dir"], config["use_directory_urls"]))
 
     add("README.md", ROOT)
+    add("constraints.txt", ROOT)  # the README links to it
     for path in sorted((ROOT / "docs").rglob("*")):
         if path.is_file():
             add(path.relative_to(ROOT).as_posix(), ROOT)
