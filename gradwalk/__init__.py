@@ -11,8 +11,9 @@
 The library below (``autograd``, ``viz``) imports nothing from here.
 Importing :mod:`gradwalk` itself imports only the standard library. It checks that
 ``autograd`` and ``viz`` are this project's (:mod:`gradwalk.engine_check`); if another
-package of either name is installed over them, importing a module of gradwalk that uses
-them fails with one line naming it and the fix, while the command line reports it itself.
+package of either name is installed in their place, importing that name from then on
+(as any module of gradwalk that uses it does) fails with one message naming the other
+package and the fix, while the command line reports it in one line itself.
 """
 
 from __future__ import annotations
@@ -22,38 +23,29 @@ from importlib.abc import MetaPathFinder
 from importlib.machinery import ModuleSpec
 from typing import Any
 
-from .engine_check import clash
+from .engine_check import OURS, ForeignPackageError, foreign
 
 __all__ = ["__version__"]
 
-# Modules that import neither autograd nor viz: the command line must load them to say
-# what is wrong in its own words.
-_STDLIB_ONLY = frozenset(
-    {
-        "gradwalk.__main__",
-        "gradwalk.cli",
-        "gradwalk.engine_check",
-        "gradwalk.errors",
-        "gradwalk.text",
-    }
-)
-
 
 class _Refuse(MetaPathFinder):
-    """Fails the import of gradwalk's modules that need ``autograd``/``viz``, with ``message``."""
+    """Fails ``import name`` (and its submodules) with ``message``: another package has the
+    name, so gradwalk's modules that use it would fail anyway, less clearly."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, name: str, message: str) -> None:
+        self.name = name
         self.message = message
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
-        if fullname.startswith("gradwalk.") and fullname not in _STDLIB_ONLY:
-            raise ImportError(f"cannot import {fullname}: {self.message}", name=fullname)
+        if fullname == self.name or fullname.startswith(self.name + "."):
+            raise ForeignPackageError(self.message, name=fullname)
         return None
 
 
-_problem = clash()
-if _problem is not None:
-    sys.meta_path.insert(0, _Refuse(_problem))
+for _name in OURS:
+    _problem = foreign(_name)
+    if _problem is not None and _name not in sys.modules:
+        sys.meta_path.insert(0, _Refuse(_name, _problem))
 
 
 def __getattr__(name: str) -> str:

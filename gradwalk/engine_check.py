@@ -16,7 +16,15 @@ import json
 from importlib.metadata import distributions
 from pathlib import Path
 
-__all__ = ["FOREIGN_HINT", "OURS", "clash", "foreign", "foreign_autograd", "reinstall_command"]
+__all__ = [
+    "FOREIGN_HINT",
+    "OURS",
+    "ForeignPackageError",
+    "clash",
+    "foreign",
+    "foreign_autograd",
+    "reinstall_command",
+]
 
 #: Our top-level packages whose names other projects also use, and the marker each sets.
 OURS = {
@@ -29,6 +37,10 @@ FOREIGN_HINT = (
     "uninstall the other one (pip uninstall {name}), then reinstall gradwalk over it "
     "({reinstall}), or keep each in a venv of its own; see README, Install"
 )
+
+
+class ForeignPackageError(ImportError):
+    """``import autograd`` or ``import viz`` would give another project's package."""
 
 
 def reinstall_command() -> str:
@@ -61,6 +73,8 @@ def foreign(name: str) -> str | None:
     marker, other = OURS[name]
     try:
         spec = importlib.util.find_spec(name)
+    except ForeignPackageError as exc:  # found before, and refused since (see gradwalk/__init__)
+        return str(exc)
     except (ImportError, ValueError) as exc:
         return f"'{name}' cannot be imported ({exc})"
     if spec is None:
