@@ -29,8 +29,12 @@ __all__ = ["HELPERS", "Parts", "Writer", "indent", "literal", "max_data", "top_l
 
 _NEW_SUM = sys.version_info >= (3, 12)  # sum() of floats is compensated from 3.12 on
 
+#: A graph node as the writer reads it: a Value, with the fields the engine's
+#: layers add to it (``inputs``, ``dense_parts``) and its op in ``_fn``.
+Node = Any
 
-def _leaves(nodes: list[Value], root: Value) -> list[Value]:
+
+def _leaves(nodes: list[Node], root: Node) -> list[Value]:
     """Every leaf the graph reaches, in order of first use."""
     if root._fn is None:
         return [root]
@@ -104,7 +108,7 @@ class _Names:
 
     def fresh(self, hint: str) -> str:
         """A name not used yet, made from ``hint`` (``v1, v2, ...`` when it has none)."""
-        base = re.sub(r"\W", "_", hint).strip("_")
+        base = re.sub(r"[^0-9A-Za-z_]", "_", hint).strip("_")  # ASCII: one spelling per name
         if not base or base[0].isdigit():
             base = f"v{next(self.count)}" if not base else f"v_{base}"
         name = base
@@ -135,7 +139,7 @@ def literal(x: float) -> str:
 class Writer:
     """Writes the forward and backward lines of one traced graph."""
 
-    def __init__(self, root: Value, nodes: list[Value], args: list[Value], rec: Any):
+    def __init__(self, root: Node, nodes: list[Node], args: list[Value], rec: Any):
         self.root = root
         self.nodes = nodes
         self.arg_ids = {id(a) for a in args}
@@ -212,7 +216,7 @@ class Writer:
             if id(n) in self.needs:
                 self.backward_of(n)
 
-    def forward_of(self, n: Value) -> None:
+    def forward_of(self, n: Node) -> None:
         for x in n.inputs:
             if type(x) is Value and any(x is g for g in self.rec.guards):
                 self.rec.guards = [g for g in self.rec.guards if g is not x]
@@ -259,7 +263,7 @@ class Writer:
             expr = f"{f}({', '.join(xs)})"
         self.forward.append(f"{out} = {expr}  # {self.describe(n)}")
 
-    def describe(self, n: Value) -> str:
+    def describe(self, n: Node) -> str:
         """The operation as a learner writes it (numbers shown short: ``a ** 2``)."""
         op = n._fn
         xs = [self.ref(x) if type(x) is Value else const_text(float(x)) for x in n.inputs]
@@ -267,8 +271,8 @@ class Writer:
             return f"{op.symbol}({xs[0]})" if op.symbol.isalpha() else f"{op.symbol}{xs[0]}"
         return f" {op.symbol} ".join(xs)
 
-    def forward_dense(self, n: Value, out: str, relu: bool) -> None:
-        weights, inputs, bias = n.dense_parts  # type: ignore[misc]
+    def forward_dense(self, n: Node, out: str, relu: bool) -> None:
+        weights, inputs, bias = n.dense_parts
         terms = [f"{self.ref(w)} * {self.ref(x)}" for w, x in zip(weights, inputs)]
         if _NEW_SUM:
             s = f"sum(({', '.join(terms)},))"
@@ -290,7 +294,7 @@ class Writer:
         tail = f"  # {formula}" if formula else ""
         self.backward.append(f"g_{t} += {expr}{tail}")
 
-    def backward_of(self, n: Value) -> None:
+    def backward_of(self, n: Node) -> None:
         op = n._fn
         key = op.key
         out = self.names.of[id(n)]
@@ -358,7 +362,7 @@ class Writer:
         else:
             self.backward_generic(n, out, xs, formula)
 
-    def backward_generic(self, n: Value, out: str, xs: list[str], formula: Any) -> None:
+    def backward_generic(self, n: Node, out: str, xs: list[str], formula: Any) -> None:
         """Any other op: its own rule, evaluated on the numbers, applied as backward applies it."""
         op = n._fn
         args = ", ".join([out, *xs])
@@ -368,8 +372,8 @@ class Writer:
             r = self.helper(rule, f"{op.name}_rule{i}")
             self.add(x, f"contribution(g_{out}, {r}(FLOAT, {args}))", formula(i))
 
-    def backward_dense(self, n: Value, out: str, relu: bool) -> None:
-        weights, inputs, bias = n.dense_parts  # type: ignore[misc]
+    def backward_dense(self, n: Node, out: str, relu: bool) -> None:
+        weights, inputs, bias = n.dense_parts
         g = f"g_{out}"
         z = self.sums[id(n)]
         alive: list[tuple[Any, str, str]] = []
@@ -446,13 +450,16 @@ class Parts:
         lines.append(f"    return {self.value}, {self.totals}")
         return "\n".join(lines) + "\n"
 
-    def batch(self) -> str:
-        lines = ["def traced_batch(P, seed, rows, start):", *indent(self.read, 1)]
+    def batch_start(self) -> list[str]:
+        """A batch function's first lines: the parameters read, the pass totals from ``start``."""
+        lines = indent(self.read, 1)
         if self.params:
-            names = ", ".join(f"g_{p}" for p in self.params)
-            one = "," if len(self.params) == 1 else ""
             lines += ["    if start is None:", *indent(self.zero, 2)]
-            lines += ["    else:", f"        {names}{one} = start"]
+            lines += ["    else:", f"        {self.totals[1:-1]} = start"]
+        return lines
+
+    def batch(self) -> str:
+        lines = ["def traced_batch(P, seed, rows, start):", *self.batch_start()]
         lines.append("    values = [None] * len(rows)")
         lines.append("    for k in range(len(rows) - 1, -1, -1):  # last row first, as backward")
         lines += indent(self.unpack() + self.forward + self.backward, 2)

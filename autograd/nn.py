@@ -68,7 +68,7 @@ def _activate(v: Value, activation: str) -> Value:
 
 
 def _name_parameters(neuron: Neuron, layer: int, index: int) -> None:
-    """Label a neuron's parameters by their place: ``w{layer}.{neuron}.{input}``, ``b{layer}.{neuron}``.
+    """Label a neuron's parameters by place: ``w{layer}.{neuron}.{input}``, ``b{layer}.{neuron}``.
 
     A drawing of any graph the model built then names them, and knows them for parameters.
     """
@@ -264,6 +264,10 @@ class MLP(Module):
     Hidden layers use ``activation``; the last layer uses ``output_activation``
     (linear by default, as in micrograd). ``seed`` (or ``rng``) makes the
     initialisation reproducible.
+
+    The defaults are micrograd's package (ReLU hidden layers, linear output), so
+    micrograd's demo runs unchanged. The micrograd lecture's network is tanh in
+    every layer: ``MLP(3, [4, 4, 1], activation='tanh', output_activation='tanh')``.
     """
 
     def __init__(
@@ -356,9 +360,11 @@ from .functional import (  # noqa: E402
 from .optim import SGD, Adam, Optimizer  # noqa: E402
 from .torch_bridge import read_sequential, to_torch  # noqa: E402
 from .train import (  # noqa: E402
+    DeadReluWarning,
     History,
     accuracy,
     batches,
+    dead_relu_layers,
     evaluate,
     fit,
     predict,
@@ -390,6 +396,7 @@ def from_torch(sequential: Any, *, fused: bool = True) -> MLP:
 __all__ += [
     "SGD",
     "Adam",
+    "DeadReluWarning",
     "History",
     "Optimizer",
     "accuracy",
@@ -397,6 +404,7 @@ __all__ += [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
+    "dead_relu_layers",
     "evaluate",
     "fit",
     "from_torch",

@@ -31,7 +31,7 @@ from .functional import (
     mse_loss,
 )
 from .tracing import Trace, TraceError, _build, _commit, combined_batch
-from .value import Value
+from .value import Value, apply
 
 __all__ = ["TracedSteps", "traced_steps"]
 
@@ -98,7 +98,7 @@ class TracedSteps:
                     d = o - t
                     terms.append(d * d)
             else:  # binary_cross_entropy_with_logits: the targets are in the key
-                terms = [BCE_WITH_LOGITS(o, t) for o, t in zip(outs, key)]
+                terms = [apply(BCE_WITH_LOGITS, o, t) for o, t in zip(outs, key)]
             total = terms[0]
             for t in terms[1:]:  # each term gets the seed unchanged (d(a + b)/da = 1)
                 total = total + t

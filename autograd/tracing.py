@@ -210,11 +210,11 @@ def _record(fn: Callable[..., Any], args: list[Any]) -> tuple[Any, _Recording, i
 # ------------------------------------------------------------------ the graph
 
 
-def _graph(root: Value, start: int) -> list[Value]:
+def _graph(root: Value, start: int) -> list[Any]:
     """The non-leaf nodes ``root`` depends on, in creation order; refuses nodes made before."""
     seen = {id(root)}
-    stack = [root]
-    nodes = []
+    stack: list[Any] = [root]
+    nodes: list[Any] = []
     while stack:
         n = stack.pop()
         if n._fn is None:
@@ -449,20 +449,28 @@ def _owners(fn: Any) -> list[tuple[Callable[[], Any], Any, tuple[int, ...] | Non
                 ids = None
             found.append((get, obj, ids))
 
+    def constant(obj: Any) -> Callable[[], Any]:
+        return lambda: obj
+
+    def cell_contents(cell: Any) -> Callable[[], Any]:
+        return lambda: cell.cell_contents
+
+    def global_named(g: dict[str, Any], name: str) -> Callable[[], Any]:
+        return lambda: g[name]
+
     bound = getattr(fn, "__self__", None)
     if bound is not None:
-        note(lambda: bound)
+        note(constant(bound))
         fn = fn.__func__
     code = getattr(fn, "__code__", None)
     if code is None:
-        note(lambda: fn)
+        note(constant(fn))
         return found
     for cell in fn.__closure__ or ():
-        note(lambda cell=cell: cell.cell_contents)
-    g = fn.__globals__
+        note(cell_contents(cell))
     for name in code.co_names:
-        if name in g:
-            note(lambda name=name: g[name])
+        if name in fn.__globals__:
+            note(global_named(fn.__globals__, name))
     return found
 
 
@@ -536,12 +544,7 @@ def combined_batch(traces: Sequence[Trace]) -> tuple[Callable[..., Any], Callabl
     while tail and not all(top_level(b, len(b) - tail) for b in bwd):
         tail -= 1
     p0 = parts[0]
-    lines = ["def traced_combined(P, seed, rows, which, start=None):", *indent(p0.read, 1)]
-    if p0.params:
-        totals = ", ".join(f"g_{p}" for p in p0.params)
-        one = "," if len(p0.params) == 1 else ""
-        lines += ["    if start is None:", *indent(p0.zero, 2)]
-        lines += ["    else:", f"        {totals}{one} = start"]
+    lines = ["def traced_combined(P, seed, rows, which, start=None):", *p0.batch_start()]
     lines.append("    values = [None] * len(rows)")
     lines.append("    for k in range(len(rows) - 1, -1, -1):  # last row first, as backward")
     lines += indent(p0.unpack() + fwd[0][:head], 2)
@@ -624,6 +627,8 @@ def trace(fn: Callable[..., Any], *example_args: Any) -> Trace:
     Values (leaves labelled with ``fn``'s parameter names). Every other Value
     that ``fn`` reaches is a parameter: the trace reads its ``.data`` at each
     call and adds into its ``.grad``. Raises :class:`TraceError` where ``fn``'s
-    path depends on the numbers it computes, naming the line.
+    path depends on the numbers it computes, naming the line. What ``fn``
+    takes from elsewhere (a random number, a counter) is kept as it was when
+    traced: keep such things out of ``fn``, or pass them as arguments.
     """
     return _build(fn, example_args)

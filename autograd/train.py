@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from .deadrelu import DeadReluWarning, _stalled, dead_relu_layers
 from .functional import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -31,10 +32,12 @@ from .value import Value
 
 __all__ = [
     "LOSSES",
+    "DeadReluWarning",
     "History",
     "LiveFactory",
     "accuracy",
     "batches",
+    "dead_relu_layers",
     "evaluate",
     "fit",
     "predict",
@@ -523,6 +526,10 @@ def fit(
     nothing), a note saying where it stopped (``fit interrupted in epoch 3 of
     10, after 37 completed updates (...)``) and the run so far as
     ``exc.history``, whose ``stopped`` is ``(epoch, iteration)`` counted from 0.
+
+    A hidden ReLU layer whose every neuron outputs 0 for a whole batch stalls
+    training (see :func:`dead_relu_layers`); ``fit`` says so once per run,
+    with a :class:`DeadReluWarning`.
     """
     X, y = _check_data(X, y, "fit")
     fn = _loss_fn(loss)
@@ -563,23 +570,27 @@ def fit(
     threshold = _threshold(loss)
     rng = random.Random(seed)
     n = len(X)
-    steps, eager_reason = (None, "compiled=False") if not compiled else (None, "")
-    if compiled:
-        from .traced_fit import traced_steps
-
-        y_val = validation[1] if validation is not None else ()
-        steps, eager_reason = traced_steps(model, loss, X, y, y_val)
     per_epoch = len(batches(n, batch_size, shuffle=False))
     total_steps = epochs * per_epoch
-    history = History(traced=steps is not None, eager_reason=eager_reason)
-    watch = _live_target(live, live_every, total_steps, model, X, y, loss)
-    every = live_every or 1
-    bar = _progress_bar(total_steps, progress)
-    if bar is not None:
-        bar.set_description("traced" if steps is not None else "eager")
+    history = History()
     steps_before = getattr(optimizer, "steps", None)
     epoch = 0
+    steps = watch = bar = None
+    stalled, checked = False, -1
     try:
+        if compiled:  # tracing is part of the run: an interrupt during it is noted too
+            from .traced_fit import traced_steps
+
+            y_val = validation[1] if validation is not None else ()
+            steps, history.eager_reason = traced_steps(model, loss, X, y, y_val)
+        else:
+            history.eager_reason = "compiled=False"
+        history.traced = steps is not None
+        watch = _live_target(live, live_every, total_steps, model, X, y, loss)
+        every = live_every or 1
+        bar = _progress_bar(total_steps, progress)
+        if bar is not None:
+            bar.set_description("traced" if steps is not None else "eager")
         for epoch in range(epochs):
             start = time.perf_counter()
             total = 0.0
@@ -610,6 +621,10 @@ def fit(
                     right = sum(_correct(o, t, threshold) for o, t in zip(outs, yb))
                     root = value
                     del value
+                if not stalled and checked < epoch:  # said once; looked into once an epoch at most
+                    found = _stalled(model, xb, outs)
+                    if found is not None:
+                        stalled, checked = found, epoch
                 total += loss_value * len(idx)
                 seen += len(idx)
                 correct += right

@@ -44,7 +44,12 @@ def _note_warnings(caught: list[warnings.WarningMessage], prog: str) -> None:
     import sys
 
     for w in caught:
-        print(f"{prog}: note: {printable(str(w.message))}", file=sys.stderr)
+        # model= is for Python code; on the command line the way out is another format
+        text = str(w.message).replace(
+            "Pass model= to draw it collapsed.",
+            "A .html player steps through it one node at a time.",
+        )
+        print(f"{prog}: note: {printable(text)}", file=sys.stderr)
 
 
 def drawing(
@@ -87,8 +92,14 @@ def drawing(
 
 
 def save(thing: Any, path: Path) -> None:
-    """``thing.save`` into a temporary file beside ``path``, renamed over it when complete."""
-    atomic_write(path, thing.save)
+    """``thing.save`` into a temporary file beside ``path``, renamed over it when complete.
+
+    A drawing too big for its format (a PNG whose text could not be read) is one line, exit 2.
+    """
+    try:
+        atomic_write(path, thing.save)
+    except ValueError as exc:
+        raise CommandError(f"cannot write {printable(str(path))}: {exc}") from None
 
 
 def cmd_render(args: argparse.Namespace) -> int:

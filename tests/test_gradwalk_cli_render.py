@@ -279,3 +279,21 @@ def test_render_usage_errors(tmp_path: Path) -> None:
     assert_one_line_error(r, "gradwalk render", "--seed-grad", "'lots'")
     r = gradwalk("render", "x", "x=1", "--colour", cwd=tmp_path)
     assert_one_line_error(r, "gradwalk render", "unrecognized arguments: --colour")
+
+
+def test_a_png_too_wide_to_read_is_refused_in_one_line(tmp_path: Path) -> None:
+    """A 200-term sum laid out left to right is hundreds of inches wide: Cairo would shrink it
+    to 32767 px with unreadable text (and say so on stderr). Refused instead, nothing written."""
+    terms = " + ".join(f"x{i}*y{i}" for i in range(200))
+    values = [f"{n}{i}={i % 5 - 2}" for i in range(200) for n in "xy"]
+    result = gradwalk("render", terms, *values, "-o", "big.png", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 1 and "too wide for a PNG whose text can be read" in errors[0]
+    assert ".svg" in errors[0] and ".html" in errors[0]
+    assert "cairo" not in result.stderr and "Scaling" not in result.stderr
+    assert not list(tmp_path.iterdir())
+    # the same graph as SVG is written, with no word from Graphviz
+    result = gradwalk("render", terms, *values, "-o", "big.svg", cwd=tmp_path)
+    assert result.returncode == 0 and (tmp_path / "big.svg").stat().st_size > 100_000
+    assert all(line.startswith("gradwalk render: note: ") for line in result.stderr.splitlines())

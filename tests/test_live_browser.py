@@ -8,6 +8,7 @@ where they fail, so CI can never skip them silently.
 from __future__ import annotations
 
 import random
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,14 @@ def test_slider_moves_and_the_pictures_change(driver: Any, moons_page: Path) -> 
     driver.get(moons_page.as_uri())
     first = _state(driver)
     assert first["slider"] == 0 and first["max"] == 20
-    assert "training step 0" in first["where"]
+    # one counter, in training steps taken: snapshot 1 is after the first of 40 steps
+    assert first["where"].startswith("after training step 1 of 40 (epoch 1 of 40) · loss ")
+    step_ticks = driver.execute_script(
+        "return Array.from(document.querySelectorAll('svg')[0].querySelectorAll('text.tick'))"
+        ".map(t => t.textContent)"
+    )
+    assert "0" in step_ticks and all(re.fullmatch(r"[-\d.e]+", t) for t in step_ticks)
+    assert not [t for t in step_ticks if len(t) > 8]  # no 0.6000000000000001
     assert first["titles"] == [
         "Loss over steps, and batch accuracy",
         "Decision boundary over the data",
@@ -70,7 +78,8 @@ def test_slider_moves_and_the_pictures_change(driver: Any, moons_page: Path) -> 
     assert first["legends"] == 4 and first["width"] <= 1280  # no sideways scrolling
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.END)
     last = _state(driver)
-    assert last["slider"] == 20 and "training step 39" in last["where"]
+    assert last["slider"] == 20
+    assert last["where"].startswith("after training step 40 of 40 (epoch 40 of 40)")
     for view in ("cells", "edges", "bars", "loss"):
         assert first[view] and last[view] and first[view] != last[view], view
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_LEFT)

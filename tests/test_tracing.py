@@ -576,6 +576,18 @@ def test_fit_progress_line_says_traced(capsys: pytest.CaptureFixture[str]) -> No
     assert "(traced)" in capsys.readouterr().out
 
 
+def test_labels_of_any_spelling_become_distinct_python_names() -> None:
+    ws = [Value(0.5, label=x) for x in ("w²", "w2", "ﬁ", "fi", "1x", "for", "g_a", "a", "")]
+    t = trace(lambda x: sum((w * x for w in ws), Value(0.0)).tanh(), 0.3)
+    t(0.3)
+    eager = [Value(0.5) for _ in ws]
+    sum((w * 0.3 for w in eager), Value(0.0)).tanh().backward()
+    assert_same([w.grad for w in ws], [w.grad for w in eager], "grads")
+    names = [line.split(" = ")[0].strip() for line in t.source.splitlines() if "= P[" in line]
+    assert len(set(names)) == len(names) == len(ws) + 1  # and the sum's Value(0.0)
+    assert all(n.isascii() and n.isidentifier() for n in names)
+
+
 def test_a_trace_is_a_trace() -> None:
     w = Value(2.0, label="w")
     t = trace(lambda x: w * x, 3.0)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from autograd import Value
 from autograd.nn import MLP
 from viz import backward_player, format_number
 from viz.examples import example_expression
@@ -200,4 +201,95 @@ def test_the_current_node_is_scrolled_into_view(driver: object, mlp_page: Path) 
         root.send_keys(Keys.ARROW_RIGHT)
     assert root.get_attribute("data-step") == str(total)
     assert len(scrolls) > 1  # the graph is bigger than the window: the view had to move
+    assert not _errors(driver)
+
+
+def _keys(chrome: object, *keys: str) -> None:
+    """Press keys as a learner does: to whatever has the focus, nothing clicked first."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    chain = ActionChains(chrome)  # type: ignore[arg-type]
+    for key in keys:
+        chain.send_keys(key)
+    chain.perform()
+
+
+def test_the_keys_work_as_the_page_opens(driver: object, page: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver.get(page.as_uri())  # type: ignore[attr-defined]
+    root = driver.find_element(By.CSS_SELECTOR, ".gw-player")  # type: ignore[attr-defined]
+    assert root.get_attribute("data-step") == "1"
+    _keys(driver, Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)
+    assert root.get_attribute("data-step") == "3"
+    _keys(driver, Keys.END)
+    assert root.get_attribute("data-step") == "8"
+    _keys(driver, Keys.ARROW_LEFT)
+    assert root.get_attribute("data-step") == "7"
+    _keys(driver, Keys.HOME)
+    assert root.get_attribute("data-step") == "1"
+    _keys(driver, Keys.SPACE)
+    assert root.get_attribute("data-playing") == "1"
+    _keys(driver, Keys.SPACE)
+    assert root.get_attribute("data-playing") is None
+    assert not _errors(driver)
+
+
+def test_with_two_players_on_a_page_the_one_under_the_mouse_gets_the_keys(
+    driver: object, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    _, _, c = example_expression()
+    one = backward_player(c).fragment()
+    x = Value(-1.5, label="x")
+    two = backward_player(x**2, title="second").fragment()
+    path = tmp_path / "two.html"
+    text = '<p id="text" style="height: 120px">a notebook cell</p>'
+    path.write_text(f"<!DOCTYPE html><html><body>{text}{one}{two}</body></html>", "utf-8")
+    driver.get(path.as_uri())  # type: ignore[attr-defined]
+    first, second = driver.find_elements(By.CSS_SELECTOR, ".gw-player")  # type: ignore[attr-defined]
+    ActionChains(driver).move_to_element(driver.find_element(By.ID, "text")).perform()  # type: ignore[arg-type, attr-defined]
+    _keys(driver, Keys.ARROW_RIGHT)  # neither is chosen yet: a notebook keeps its keys
+    assert first.get_attribute("data-step") == "1" and second.get_attribute("data-step") == "1"
+    ActionChains(driver).move_to_element(
+        second.find_element(By.CSS_SELECTOR, ".gw-title")
+    ).perform()  # type: ignore[arg-type]
+    _keys(driver, Keys.END)
+    assert second.get_attribute("data-step") == "2" and first.get_attribute("data-step") == "1"
+    second.find_element(By.CSS_SELECTOR, ".gw-prev").click()
+    # a negative base is bracketed: -1.5 ** 2 would be -(1.5 ** 2) in Python and in maths
+    caption = second.find_element(By.CSS_SELECTOR, ".gw-caption").text
+    assert caption == "L = x ** 2 = (-1.5000) ** 2 = 2.2500"
+    ActionChains(driver).move_to_element(first.find_element(By.CSS_SELECTOR, ".gw-title")).perform()  # type: ignore[arg-type]
+    _keys(driver, Keys.ARROW_RIGHT)
+    assert first.get_attribute("data-step") == "2" and second.get_attribute("data-step") == "1"
+    assert not _errors(driver)
+
+
+def test_a_saved_notebook_output_is_the_picture_untrusted_and_the_player_trusted(
+    driver: object, tmp_path: Path
+) -> None:
+    """An untrusted notebook shows its HTML output without scripts (sanitized): the player's
+    markup is written by its script, so without it only the final state's PNG is left."""
+    import re
+
+    from selenium.webdriver.common.by import By
+
+    _, _, c = example_expression()
+    output = backward_player(c)._repr_mimebundle_()["text/html"]
+    sanitized = re.sub(r"<script>.*?</script>", "", output, flags=re.S)
+    assert re.fullmatch(
+        r'<div id="gw-embed-\w+"><img src="data:image/png;base64,[^"]+" alt="[^"]+"></div>',
+        sanitized,
+    )
+    path = tmp_path / "cell.html"
+    path.write_text(f"<!DOCTYPE html><html><body>{output}</body></html>", "utf-8")
+    driver.get(path.as_uri())  # type: ignore[attr-defined]
+    root = driver.find_element(By.CSS_SELECTOR, ".gw-player")  # type: ignore[attr-defined]
+    assert root.get_attribute("data-gw-ready") == "1"
+    assert not driver.find_elements(By.CSS_SELECTOR, "img")  # type: ignore[attr-defined]
     assert not _errors(driver)

@@ -234,3 +234,54 @@ def test_box_outputs_from_operands_match_the_children(fused: bool, collapse: str
     # the last layer's one neuron, used three times by the loss: three outputs, once each
     last = groups[-1]
     assert len(structure.outputs_of(last, collapse)) == 3
+
+
+# --- networks drawn like the textbook ---------------------------------------------------
+
+
+def test_nn_names_its_parameters_by_place() -> None:
+    model = MLP(3, [4, 2], seed=0)
+    labels = [
+        [[w.label for w in n.w] + [n.b.label] for n in layer.neurons] for layer in model.layers
+    ]
+    assert labels[0][1] == ["w0.1.0", "w0.1.1", "w0.1.2", "b0.1"]
+    assert labels[1][0] == ["w1.0.0", "w1.0.1", "w1.0.2", "w1.0.3", "b1.0"]
+    assert [w.label for w in Neuron(2).w] == ["w0.0.0", "w0.0.1"]
+    assert [n.b.label for n in Layer(2, 3).neurons] == ["b0.0", "b0.1", "b0.2"]
+
+
+def test_without_model_a_network_is_drawn_with_its_parameters_and_neurons() -> None:
+    """The labels autograd.nn gives are enough: parameters green and named, grouped by neuron."""
+    model = MLP(3, [4, 4, 1], seed=1, fused=False)
+    loss = (model([1.0, -2.0, 0.5]) - 1.0) ** 2
+    loss.backward()
+    plain, given = draw_dot(loss).source, draw_dot(loss, model=model).source
+    params = {id(p) for p in model.parameters()}
+    order = topological_order(loss)
+    roles = dict(re.findall(r'\b(v\d+) \[id="v\d+" class="value (\w+)', plain))
+    for i, v in enumerate(order):
+        if v.is_leaf:
+            assert roles[f"v{i}"] == ("parameter" if id(v) in params else "input"), v.label
+    assert sorted(clusters(plain)) == sorted(clusters(given))  # 3 layers, 9 neurons
+    assert len([c for c in clusters(plain) if c.startswith("cluster_n")]) == 9
+
+
+def _x_of(svg: str, node_id: str) -> float:
+    m = re.search(rf'<g id="{node_id}" class="node[^"]*">.*?<text[^>]*x="([\d.]+)"', svg, re.S)
+    assert m, node_id
+    return float(m.group(1))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_layers_neurons_are_drawn_in_order(seed: int) -> None:
+    """Neuron 0 on the left (top to bottom drawing), then 1, 2, 3: never crossing the order."""
+    model = MLP(2, [4, 3, 2], "sigmoid", "sigmoid", seed=seed, fused=False)
+    out = model([0.05, 0.1])
+    loss = (out[0] - 0.01) ** 2 + (out[1] - 0.99) ** 2
+    loss.backward()
+    svg = draw_dot(loss, "TB", collapse="neuron").svg()
+    start = 0
+    for width in (4, 3, 2):
+        xs = [_x_of(svg, f"n{k}") for k in range(start, start + width)]
+        assert xs == sorted(xs), (width, xs)
+        start += width

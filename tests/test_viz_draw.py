@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from autograd import Value
-from viz import Drawing, VizWarning, draw_dot, format_number
+from viz import Drawing, VizWarning, backward_player, draw_dot, format_number
 
 ROOT = Path(__file__).resolve().parent.parent
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -239,10 +239,10 @@ def test_save_dot_and_explicit_format(tmp_path: Path) -> None:
     assert d.save(str(tmp_path / "noext"), format="pdf").read_bytes().startswith(b"%PDF-")
     assert d.pipe("png").startswith(b"\x89PNG")
     assert "<svg" in d.svg()
-    # shown in a notebook at most 1000 px wide, its viewBox (the drawing itself) unchanged
+    # shown in a notebook at most 840 px wide, its viewBox (the drawing itself) unchanged
     shown, full = d._repr_svg_(), d.svg()
     assert (
-        'width="1000px"' in shown
+        'width="840px"' in shown
         and shown[shown.index("viewBox") :] == full[full.index("viewBox") :]
     )
     assert d.source.startswith("digraph") and "rankdir=LR" in d.source
@@ -360,3 +360,24 @@ def test_drawing_bundle_has_png_and_svg() -> None:
     bundle = draw_dot(_tanh_sum(2))._repr_mimebundle_()
     assert bundle["image/png"].startswith(b"\x89PNG\r\n\x1a\n")
     assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
+
+
+def test_labels_of_any_length_draw_shortened_and_whole_in_the_tooltip(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """Graphviz refuses strings over 16384 bytes; a 17,000-character label still draws."""
+    long = "x" * 17_000
+    a = Value(1.0, label=long)
+    out = (a * 2).tanh()
+    out.label = "many\nlines " * 2_000
+    out.backward()
+    drawing = draw_dot(out)
+    texts = all_texts(drawing.svg())
+    assert "x" * 23 + "…" in texts  # one line in the box
+    assert "many lines many lines m…" in texts  # newlines drawn as spaces
+    assert drawing.png().startswith(b"\x89PNG")
+    tooltips = re.findall(r'xlink:title="([^"]*)"', drawing.svg())
+    assert any(t.startswith("x" * 1900) for t in tooltips)  # the tooltip has much more of it
+    backward_player(out).html()
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""  # nothing from Graphviz

@@ -222,3 +222,42 @@ def test_player_for_a_leaf_has_no_steps() -> None:
     player = backward_player(Value(3.0))
     assert player.steps == [] and isinstance(player, BackwardPlayer)
     assert "Nothing to step through" in player.html()
+
+
+def test_captions_bracket_negative_operands_and_compound_names() -> None:
+    """Read as Python and maths read them: -1.0 ** 2 is -1, so a negative base is bracketed;
+    a name that is an expression is bracketed where it is an operand; a plain name is not."""
+    x = Value(-1.0, label="x")
+    square = backward_player(x**2)
+    assert square.steps[0]["caption"] == "L = x ** 2 = (-1.0000) ** 2 = 1.0000"
+    x1, w1, x2, w2 = (Value(v, label=n) for v, n in ((1, "x1"), (2, "w1"), (-3, "x2"), (0.5, "w2")))
+    s = x1 * w1 + x2 * w2
+    s.label = "x1*w1 + x2*w2"
+    o = s.tanh()
+    o.label = "o"
+    steps = backward_player(o).steps
+    captions = [st["caption"] for st in steps]
+    assert "n5 = x2 * w2 = -3.0000 * 0.5000 = -1.5000" in captions  # a leading minus reads right
+    assert "x1*w1 + x2*w2 = n2 + n5 = 2.0000 + (-1.5000) = 0.5000" in captions
+    first = next(st for st in steps if st["phase"] == "backward")
+    assert first["edges"][0]["equation"].startswith("∂o/∂(x1*w1 + x2*w2) += ∂o/∂o · ")
+    b = Value(0.35, label="b1[1]")
+    t = b + 1.0
+    assert backward_player(t).steps[0]["caption"] == "L = b1[1] + 1 = 0.3500 + 1 = 1.3500"
+
+
+def test_the_final_state_png_is_readable_at_a_notebooks_width() -> None:
+    """The README example drawn left to right is 1028 pt wide: at 840 px its text would be
+    under 9 px, so the saved picture is the same state drawn top to bottom, at full size."""
+    import struct
+
+    from viz._render import render, svg_size
+
+    _, _, c = example()
+    player = backward_player(c)
+    png = player.png()
+    width = struct.unpack(">I", png[16:20])[0]
+    wide = svg_size(render(player.final_dot, "svg").decode())[0]
+    narrow = svg_size(render(player.narrow_dot, "svg").decode())[0]
+    assert wide * 4 / 3 * 0.9 > 840  # too wide to be read at 840 px
+    assert width <= 840 and abs(width - narrow * 4 / 3) <= 2  # drawn top to bottom, 4/3 px/pt

@@ -8,7 +8,6 @@ failed the same way when Chromium is missing.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -77,12 +76,16 @@ def test_without_quiz_the_player_is_unchanged() -> None:
 
 def test_the_quiz_table_asks_for_every_edge_with_the_result_left_off() -> None:
     player = _quiz()
-    assert player.quiz and player.table["quiz"] == {"tolerance": 5e-5}
+    assert player.quiz and player.table["quiz"] == {"judged": "at the precision typed"}
     edges = [e for s in player.steps if s["phase"] == "backward" for e in s["edges"]]
     assert len(edges) == 6  # c->n4, n4->n2, n4->n3, n3->a, n2->a, n2->b
     exact = sorted(float(e["exact"]) for e in edges)
     want = sorted(T[k] for k in ("c->n4", "n4->n2", "n4->n3", "n3->a", "n2->a", "n2->b"))
     assert exact == pytest.approx(want, rel=1e-15, abs=0)
+    # the local derivatives the quiz asks for first: torch's ∂(node)/∂(input)
+    locals_ = sorted(float(e["localExact"]) for e in edges)
+    want = [T["c->n4"], 1.0, 1.0, 4.0, -3.0, 2.0]  # 1 - c², ∂n4/∂n2, ∂n4/∂n3, 2a, b, a
+    assert locals_ == pytest.approx(sorted(want), rel=1e-15, abs=0)
     for e in edges:
         assert e["equation"] == f"{e['question']} = {e['contribution']}"
         assert not e["question"].endswith(e["contribution"]) or e["contribution"] == e["local"]
@@ -147,6 +150,7 @@ def _node_texts(chrome: object) -> list[str]:
 
 
 def _answer(root: object, n: int, text: str) -> None:
+    """Type ``text`` into the ``n``-th open answer field and press Enter."""
     from selenium.webdriver.common.keys import Keys
 
     field = _inputs(root)[n]
@@ -163,34 +167,104 @@ def _to_first_question(root: object) -> None:
     assert root.get_attribute("data-step") == "5"  # type: ignore[attr-defined]
 
 
-def test_a_right_answer_reveals_the_step(driver: object, quiz_page: Path) -> None:
+def _asking(root: object) -> list[str]:
+    """The part each open field asks for: "local" (∂n/∂input) or "product" (the chain rule)."""
+    return [f.get_attribute("data-part") for f in _inputs(root)]
+
+
+def _edge_labels(chrome: object) -> list[str]:
+    return chrome.execute_script(  # type: ignore[attr-defined]
+        "return Array.from(document.querySelectorAll('.gw-edge-label')).map(t => t.textContent)"
+    )
+
+
+def test_the_chain_rule_is_asked_in_two_parts(driver: object, quiz_page: Path) -> None:
+    """The local derivative first, then the product with the upstream gradient read off the
+    graph; neither is shown before it is answered."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     root = _load(driver, quiz_page)
     score = root.find_element(By.CSS_SELECTOR, ".gw-score")
-    assert score.text == "6 questions to answer"
+    assert score.text == "12 questions to answer"  # two per edge
     _to_first_question(root)
     ((cls, text),) = _items(root)
-    assert cls == "gw-question"
-    assert text.startswith(f"∂c/∂n4 += ∂c/∂c · ∂c/∂n4 = 1.0000 × (1 − c² = {f4(T['c->n4'])}) =")
+    assert cls == "gw-question" and _asking(root) == ["local"]
+    assert text.startswith("the local derivative ∂c/∂n4 =")
+    assert "(c = tanh(n4) = tanh(-2.0000) = -0.9640)" in text  # what to differentiate
+    assert f4(T["c->n4"]) not in _visible_text(driver)  # neither 1 - c² nor the product
+    assert _edge_labels(driver) == ["∂c/∂n4 = ?"]
     assert _node_texts(driver).count("grad —") == 5  # a, b, n2, n3, n4
-    assert "grad 1.0000" in _node_texts(driver)  # the root's own gradient is known
-    # the answer is asked for: the player waits for it
+    assert "grad 1.0000" in _node_texts(driver)  # the upstream gradient, on the graph
     assert root.find_element(By.CSS_SELECTOR, ".gw-next").get_attribute("disabled")
     root.send_keys(Keys.ARROW_RIGHT)
-    assert root.get_attribute("data-step") == "5"
-    _answer(root, 0, "7.07e-2")  # Enter submits; torch: 0.070650..., within 5e-5
+    assert root.get_attribute("data-step") == "5"  # waits for the answer
+    _answer(root, 0, "7.07e-2")  # torch: 1 - c² = 0.070650...; 4 decimals typed
+    assert _asking(root) == ["product"]
+    local, product = driver.find_elements(By.CSS_SELECTOR, ".gw-details .gw-part")  # type: ignore[attr-defined]
+    assert (
+        local.text == f"∂c/∂n4 = 1 − c² = {f4(T['c->n4'])}✓ right"
+    )  # the verdict sits apart by a margin
+    assert product.text.startswith("∂c/∂n4 += ∂c/∂c · ∂c/∂n4 =")
+    assert "the gradient on c's box" in product.text
+    assert _edge_labels(driver) == [f"? × {f4(T['c->n4'])} = ?"]
+    _answer(root, 0, "0.0707")
     ((cls, text),) = _items(root)
     assert cls == "gw-answer gw-right"
-    assert text.startswith(f"∂c/∂n4 += ∂c/∂c · ∂c/∂n4 = 1.0000 × (1 − c² = {f4(T['c->n4'])}) = ")
-    assert f"= {f4(T['c->n4'])}" in text and "right" in text
+    assert (
+        f"∂c/∂n4 += ∂c/∂c · ∂c/∂n4 = 1.0000 × (1 − c² = {f4(T['c->n4'])}) = {f4(T['c->n4'])}"
+        in text
+    )
     assert f"grad {f4(T['c->n4'])}" in _node_texts(driver)  # n4 got it, on the graph
     assert root.find_element(By.CSS_SELECTOR, ".gw-next").get_attribute("disabled") is None
     assert driver.switch_to.active_element == root  # type: ignore[attr-defined]
     root.send_keys(Keys.ARROW_RIGHT)
-    assert root.get_attribute("data-step") == "6" and len(_inputs(root)) == 2
-    assert score.text == "So far 1 of 1 right, 5 to go"
+    assert root.get_attribute("data-step") == "6" and _asking(root) == ["local", "local"]
+    assert score.text == "So far 2 of 2 right at the first try, 10 to go"
+    assert not _errors(driver)
+
+
+def test_a_wrong_answer_gets_a_hint_and_another_try(driver: object, quiz_page: Path) -> None:
+    """Wrong, then right: the hints of check_gradients, the field stays, the score counts the
+    first try; precision as typed."""
+    from selenium.webdriver.common.by import By
+
+    root = _load(driver, quiz_page)
+    _to_first_question(root)
+
+    def note() -> str:
+        return root.find_element(By.CSS_SELECTOR, ".gw-details .gw-verdict.gw-wrong").text  # type: ignore[attr-defined]
+
+    _answer(root, 0, str(-T["c->n4"]))  # the local derivative with its sign flipped
+    assert _asking(root) == ["local"] and "the sign is flipped" in note()
+    assert "Try again" in note() and _inputs(root)[0].get_attribute("value") == str(-T["c->n4"])
+    _answer(root, 0, "0.07")  # right to 2 decimals, and said so
+    assert _asking(root) == ["product"]
+    assert f"right to 2 decimals ({f4(T['c->n4'])} to 4), at the second try" in _visible_text(
+        driver
+    )
+    _answer(root, 0, "1")  # the upstream gradient alone: the local derivative forgotten
+    assert "that is only the gradient coming from above, ∂c/∂c" in note()
+    _answer(root, 0, f"{T['c->n4']:.4f}")
+    assert _items(root)[0][0] == "gw-answer gw-right"
+    # step 6: n4 passes to n2 and n3 (both local derivatives 1)
+    from selenium.webdriver.common.keys import Keys
+
+    root.send_keys(Keys.ARROW_RIGHT)
+    _answer(root, 0, "1")
+    _answer(root, 1, "1")
+    _answer(root, 0, "1")  # ∂c/∂n2 = ∂c/∂n4 × 1: the local derivative alone is wrong
+    assert (
+        "that is only the local derivative ∂n4/∂n2; multiply it by the gradient coming from "
+        "above, ∂c/∂n4" in note()
+    )
+    _answer(root, 0, "abc")
+    assert "“abc” is not a number" in _visible_text(driver)
+    _answer(root, 0, "0.1413")  # twice the answer
+    assert "your answer is 2 times the right one" in note()
+    root.find_elements(By.CSS_SELECTOR, ".gw-show-me")[0].click()
+    assert "gw-shown" in _items(root)[0][0]
+    assert root.get_attribute("data-score") == "2/5/12"  # two local derivatives right at once
     assert not _errors(driver)
 
 
@@ -202,64 +276,50 @@ def test_answers_are_hidden_until_answered(driver: object, quiz_page: Path) -> N
     _to_first_question(root)
     for step, questions in ((5, 1), (6, 2)):
         assert root.get_attribute("data-step") == str(step)
-        for _ in range(questions):
+        for _ in range(2 * questions):
             root.find_elements(By.CSS_SELECTOR, ".gw-show-me")[0].click()
         assert not _inputs(root)
         root.send_keys(Keys.ARROW_RIGHT)
     # step 7: n3 passes to a; then n2 passes to a and b: none of it shown yet
     assert root.get_attribute("data-step") == "7"
-    # (a's full gradient, DS·(2a + b), equals the shown DS = 0.0707 here: not a secret)
     hidden = [f4(T["n3->a"]), f4(T["n2->a"]), f4(T["n2->b"]), f4(T["b"])]
     page_text = _visible_text(driver)
     assert not [h for h in hidden if h in page_text]
     assert not [h for h in hidden if any(h in t for t in _node_texts(driver))]
+    assert _edge_labels(driver) == ["∂n3/∂a = ?"]
+    # both ends of the asked edge and the legend are in the window
     assert driver.execute_script(  # type: ignore[attr-defined]
-        "return Array.from(document.querySelectorAll('.gw-edge-label')).map(t => t.textContent)"
-    ) == [f"{f4(T['n4->n3'])} × 4.0000 = ?"]
+        """
+        const inside = el => { const r = el.getBoundingClientRect(), v = document
+            .querySelector('.gw-view').getBoundingClientRect();
+          return r.left >= v.left && r.right <= v.right
+            && r.top >= v.top && r.bottom <= v.bottom; };
+        const legend = document.querySelector('.gw-legend').getBoundingClientRect();
+        return [inside(document.getElementById('v3')), inside(document.getElementById('o3')),
+                inside(document.getElementById('v0')), legend.bottom <= window.innerHeight];
+        """
+    ) == [True, True, True, True]
 
 
-def test_wrong_answers_not_a_number_and_the_score(driver: object, quiz_page: Path) -> None:
+def test_finishing_and_starting_again(driver: object, quiz_page: Path) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
 
     root = _load(driver, quiz_page)
     _to_first_question(root)
-    _answer(root, 0, repr(T["c->n4"]))  # right, typed in full
-    root.send_keys(Keys.ARROW_RIGHT)
-    _answer(root, 0, f"{T['n4->n2']:.4f}")  # right: 0.0707
-    assert [c for c, _ in _items(root)] == ["gw-answer gw-right", "gw-question"]
-    _answer(root, 0, "−0.0707")  # the sign flipped (typed with a typographic minus): wrong
-    _, (cls, text) = _items(root)
-    assert cls == "gw-answer gw-wrong"
-    assert f"you typed −0.0707, the answer is {f4(T['n4->n3'])}" in text
-    root.send_keys(Keys.ARROW_RIGHT)
-    assert root.get_attribute("data-step") == "7"
-    _answer(root, 0, "abc")
-    ((cls, text),) = _items(root)
-    assert cls == "gw-question" and "“abc” is not a number" in text
-    assert root.get_attribute("data-score") == "2/3/6"  # not counted
-    _answer(root, 0, str(T["n3->a"] + 2e-3))  # outside the tolerance: wrong
-    assert _items(root)[0][0] == "gw-answer gw-wrong"
-    root.send_keys(Keys.ARROW_RIGHT)
-    assert root.get_attribute("data-step") == "8"
-    root.find_elements(By.CSS_SELECTOR, ".gw-show-me")[0].click()
-    assert _items(root)[0][0] == "gw-answer gw-shown"
-    shown = _items(root)[0][1]
-    assert f"∂n2/∂a = {f4(T['n4->n2'])} × (b = -3.0000) = {f4(T['n2->a'])}" in shown
-    assert shown.endswith("shown")
-    assert root.get_attribute("data-finished") is None
-    # 0.0707 × 2 from the rounded numbers shown is 0.1414; torch's 0.14130...: both right
-    _answer(root, 0, "0.1414")
-    assert _items(root)[1][0] == "gw-answer gw-near"
+    from selenium.webdriver.common.keys import Keys
+
+    for _ in range(4):  # the four backward steps: every part shown
+        while _inputs(root):
+            root.find_elements(By.CSS_SELECTOR, ".gw-show-me")[0].click()
+        root.send_keys(Keys.ARROW_RIGHT)
     assert root.get_attribute("data-finished") is not None
     score = root.find_element(By.CSS_SELECTOR, ".gw-score").text
-    assert score == "Finished: 3 of 6 right"
+    assert score == "Finished: 0 of 12 right at the first try"
     texts = _node_texts(driver)
     assert f"grad {f4(T['a'])}" in texts and f"grad {f4(T['b'])}" in texts
-    # start again: the answers are cleared, the first question is asked again
     root.find_element(By.CSS_SELECTOR, ".gw-restart").click()
-    assert root.get_attribute("data-step") == "5" and len(_inputs(root)) == 1
-    assert root.find_element(By.CSS_SELECTOR, ".gw-score").text == "6 questions to answer"
+    assert root.get_attribute("data-step") == "5" and _asking(root) == ["local"]
+    assert root.find_element(By.CSS_SELECTOR, ".gw-score").text == "12 questions to answer"
     assert not [t for t in _node_texts(driver) if re.fullmatch(r"grad -?0\.\d+.*", t)]
     assert not _errors(driver)
 
@@ -277,6 +337,4 @@ def test_play_stops_at_a_question(driver: object, quiz_page: Path) -> None:
         "arguments[0].value = '7'; arguments[0].dispatchEvent(new Event('input'))", slider
     )
     assert root.get_attribute("data-step") == "5"  # no skipping past a question
-    data = json.loads(root.find_element(By.CSS_SELECTOR, ".gw-data").get_attribute("textContent"))
-    assert data["quiz"]["tolerance"] == 5e-5
     assert not _errors(driver)

@@ -11,6 +11,7 @@ Nothing here is public API.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
 from autograd import Value
@@ -25,6 +26,7 @@ from ._dot import (
     NEURON_EDGE_LIMIT,
     RANKDIRS,
     VizWarning,
+    _DotWriter,
     _View,
     format_number,
 )
@@ -48,14 +50,17 @@ __all__ = [
     "COLLAPSE_MODES",
     "COLOR_MODES",
     "FORMATS",
+    "MAX_FRAMES",
     "RANKDIRS",
     "_CELL_PAD",
     "_MONO_ADVANCE",
     "_MONO_SIZE",
     "VizWarning",
+    "_Options",
     "_Structure",
     "_check_positive",
     "_check_show_grad",
+    "dot_text",
     "file_png",
     "fit_svg",
     "shown_png",
@@ -194,40 +199,70 @@ def _more_edges_than(structure: _Structure, collapse: str, limit: int) -> bool:
     return False
 
 
+#: Default limit on the number of computed nodes a player steps through (each gives
+#: a forward and a backward step). Page size and build time grow linearly with it.
+MAX_FRAMES = 20_000
+
+
+@dataclass(frozen=True)
+class _Options:
+    """How to draw a graph: the view options draw_dot, backward_frames and backward_player
+    share, checked once where they come in and passed down as one object."""
+
+    rankdir: str = "LR"
+    precision: int = 4
+    model: object = None
+    params: Iterable[Value] | None = None
+    color_by: str = "role"
+    collapse: str = "auto"
+    max_nodes: int = 300
+    legend: bool = True
+    max_frames: int = MAX_FRAMES
+
+    @classmethod
+    def of(cls, who: str, **given: Any) -> _Options:
+        """The options ``given`` by keyword, checked; TypeError naming any ``who`` does not take."""
+        unknown = sorted(set(given) - {f.name for f in fields(cls)})
+        if unknown:
+            raise TypeError(f"{who} got unexpected options: {', '.join(unknown)}")
+        legend = given.get("legend", True)
+        if not isinstance(legend, bool):
+            raise TypeError(f"legend must be True or False, not {type(legend).__name__}")
+        return cls(
+            rankdir=_check_rankdir(given.get("rankdir", "LR")),
+            precision=_check_precision(given.get("precision", 4)),
+            model=given.get("model"),
+            params=given.get("params"),
+            color_by=_check_choice(given.get("color_by", "role"), "color_by", COLOR_MODES),
+            collapse=_check_choice(given.get("collapse", "auto"), "collapse", COLLAPSE_MODES),
+            max_nodes=_check_positive(given.get("max_nodes", 300), "max_nodes"),
+            legend=legend,
+            max_frames=_check_positive(given.get("max_frames", MAX_FRAMES), "max_frames"),
+        )
+
+
 def _structure_and_view(
-    root: object,
-    who: str,
-    *,
-    rankdir: object,
-    precision: object,
-    model: object,
-    params: Iterable[Value] | None,
-    color_by: object,
-    collapse: object,
-    max_nodes: object,
-    legend: object,
+    root: object, who: str, options: _Options
 ) -> tuple[_Structure, _View, str | None]:
-    """Validate draw_dot's arguments; the graph's structure, a view, and a warning if any."""
+    """The graph's structure, a view of it as ``options`` say, and a warning if any."""
     root = _check_root(root, who)
-    rankdir = _check_rankdir(rankdir)
-    precision = _check_precision(precision)
-    color_by = _check_choice(color_by, "color_by", COLOR_MODES)
-    collapse = _check_choice(collapse, "collapse", COLLAPSE_MODES)
-    max_nodes = _check_positive(max_nodes, "max_nodes")
-    if not isinstance(legend, bool):
-        raise TypeError(f"legend must be True or False, not {type(legend).__name__}")
-    structure = _Structure(root, model, params)
-    mode, notes, warning = _choose_collapse(structure, collapse, max_nodes)
+    structure = _Structure(root, options.model, options.params)
+    mode, notes, warning = _choose_collapse(structure, options.collapse, options.max_nodes)
     view = _View(
-        rankdir=rankdir,
-        precision=precision,
+        rankdir=options.rankdir,
+        precision=options.precision,
         collapse=mode,
-        color_by=color_by,
+        color_by=options.color_by,
         grads=[v.grad for v in structure.order],
         notes=notes,
-        legend=legend,
+        legend=options.legend,
     )
     return structure, view, warning
+
+
+def dot_text(structure: _Structure, view: _View) -> str:
+    """The DOT text of ``structure`` in the state ``view`` describes."""
+    return _DotWriter(structure).dot(view)
 
 
 def shown_png(dot: str, svg: str) -> bytes:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    pass
+    from ._structure import _Structure
 
 
 #: Accepted ``rankdir`` values: left to right, right to left, top to bottom, bottom to top.
@@ -147,7 +147,14 @@ class _View:
 
 
 class _DotWriter:
-    """DOT text for a structure (mixed into ``_structure._Structure``) in any state of a view."""
+    """DOT text for a graph's structure (``_structure._Structure``) in any state of a view.
+
+    The structure says what the graph is (values, roles, groups, edges); this says how it
+    looks: boxes, colours, legend and layout settings.
+    """
+
+    def __init__(self, structure: _Structure) -> None:
+        self.s = structure
 
     # -- DOT -----------------------------------------------------------------
 
@@ -161,22 +168,22 @@ class _DotWriter:
             f'  node [fontname="{_TEXT_FONT}" fontsize=10];',
             f'  edge [color="{_EDGE}" arrowsize=0.6];',
         ]
-        edges, consts = self.edges(collapse)  # first: it decides the copies the legend names
+        edges, consts = self.s.edges(collapse)  # first: it decides the copies the legend names
         label = self._graph_label(view)
         if label:
             out.append(f"  label=<{label}>; labelloc=t; labeljust=l;")
         grouped_nodes: dict[int, list[str]] = {}  # neuron -> statements
         free_nodes: list[str] = []
-        boxes = self.box_list(collapse)
-        for i in range(len(self.order)):
+        boxes = self.s.box_list(collapse)
+        for i in range(len(self.s.order)):
             if boxes[i] is not None:
                 continue
-            copies = self.copies.get(i)
+            copies = self.s.copies.get(i)
             if copies is None:
                 stmts = self._value_stmts(i, view, f"v{i}")
             else:
                 stmts = [s for c in copies for s in self._value_stmts(i, view, c)]
-            k = self.neuron_of[i]
+            k = self.s.neuron_of[i]
             if k is None:
                 free_nodes.extend(stmts)
             else:
@@ -188,7 +195,7 @@ class _DotWriter:
                 f'fontsize=9 fontcolor="#4b5563" color="#9ca3af" height=0.2 margin="0.04,0.02" '
                 f"label={_quote(text)} tooltip={_quote(f'constant {x!r}')}];"
             )
-        for stub, box in self.stubs.items():
+        for stub, box in self.s.stubs.items():
             title = self._box_title(box)
             free_nodes.append(
                 f'  {stub} [id="{view.prefix}{stub}" class="stub" shape=box style="rounded,dashed" '
@@ -207,7 +214,7 @@ class _DotWriter:
         out.extend(free_nodes)
         current_target = None
         if view.current is not None:
-            box = self.box_of(view.current, collapse)
+            box = self.s.box_of(view.current, collapse)
             current_target = box if box is not None else f"o{view.current}"
         for n, (src, dst, consumer, _) in enumerate(edges):
             attrs = f'id="{view.prefix}e{n}"'
@@ -227,8 +234,8 @@ class _DotWriter:
         cells: list[str] = []
         if view.legend:
             if view.color_by == "role":
-                boxes = self.box_list(view.collapse)
-                drawn = {role for role, box in zip(self.roles, boxes) if box is None}
+                boxes = self.s.box_list(view.collapse)
+                drawn = {role for role, box in zip(self.s.roles, boxes) if box is None}
                 for role, (fill, border) in ROLE_COLORS.items():
                     if role in drawn:
                         cells.append(
@@ -238,12 +245,14 @@ class _DotWriter:
                 cells.append('<TD BGCOLOR="#93c5fd" BORDER="1">grad &gt; 0</TD>')
                 cells.append('<TD BGCOLOR="#fca5a5" BORDER="1">grad &lt; 0</TD>')
                 cells.append("<TD>darker: larger |grad|</TD>")
-            if self.copies or self.stubs:
-                what = "a leaf" if not self.stubs else "a leaf or box" if self.copies else "a box"
+            if self.s.copies or self.s.stubs:
+                what = (
+                    "a leaf" if not self.s.stubs else "a leaf or box" if self.s.copies else "a box"
+                )
                 cells.append(
                     f"<TD>{what} feeding {FANOUT_COPIES}+ nodes is drawn once per use</TD>"
                 )
-            if any(box is not None for box in self.box_list(view.collapse)):
+            if any(box is not None for box in self.s.box_list(view.collapse)):
                 cells.append(
                     f'<TD BGCOLOR="{_GROUP_FILL}" COLOR="{_GROUP_BORDER}" BORDER="1">collapsed</TD>'
                 )
@@ -263,7 +272,7 @@ class _DotWriter:
         return '<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="2">' + "".join(rows) + "</TABLE>"
 
     def _colors(self, i: int, view: _View) -> tuple[str, str]:
-        role = self.roles[i]
+        role = self.s.roles[i]
         fill, border = ROLE_COLORS[role]
         if view.color_by == "none":
             fill = "#ffffff"
@@ -281,13 +290,13 @@ class _DotWriter:
         return text + " (so far)" if i in view.partial else text
 
     def _value_stmts(self, i: int, view: _View, node_id: str) -> list[str]:
-        v = self.order[i]
+        v = self.s.order[i]
         fill, border = self._colors(i, view)
-        name = self.display[i]
+        name = self.s.display[i]
         shown = _html(_short(name))
         if v.label:
             cells = [f"<TD><B>{shown}</B></TD>"]
-        elif i in self.names:  # a parameter named after its place in the model
+        elif i in self.s.names:  # a parameter named after its place in the model
             cells = [f"<TD><I>{shown}</I></TD>"]
         else:  # a short id, so that every node has a name to be spoken of by
             cells = [f'<TD><FONT COLOR="#6b7280">{shown}</FONT></TD>']
@@ -308,7 +317,7 @@ class _DotWriter:
             f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="{_CELL_PAD}" '
             f'BGCOLOR="{fill}" COLOR="{border}"><TR>{rows}</TR></TABLE>'
         )
-        classes = f"value {self.roles[i]}"
+        classes = f"value {self.s.roles[i]}"
         if node_id != f"v{i}":
             classes += " copy"
         if i == view.current:
@@ -316,12 +325,12 @@ class _DotWriter:
         if view.grads[i] is None:
             classes += " pending"
         if view.datas is not None:  # a player: the texts change, the tooltip does not
-            tooltip = f"{name} ({self.roles[i]})"
+            tooltip = f"{name} ({self.s.roles[i]})"
         else:
             grad_repr = "not computed" if view.grads[i] is None else repr(view.grads[i])
-            tooltip = f"{name} ({self.roles[i]}): data={v.data!r}, grad={grad_repr}"
+            tooltip = f"{name} ({self.s.roles[i]}): data={v.data!r}, grad={grad_repr}"
         if node_id != f"v{i}":
-            tooltip += f", one of {len(self.copies[i])} copies of a shared leaf"
+            tooltip += f", one of {len(self.s.copies[i])} copies of a shared leaf"
         stmts = [
             f'  {node_id} [id="{view.prefix}{node_id}" class="{classes}" shape=plain '
             f'fontname="{_MONO_FONT}" fontsize={_MONO_SIZE:g} label=<{table}> '
@@ -341,14 +350,14 @@ class _DotWriter:
 
     def _box_title(self, box: str) -> str:
         if box[0] == "n":
-            neuron = self.neurons[int(box[1:])]
-            return f"{self.layers[neuron.layer].title} {neuron.title}"
-        return self.layers[int(box[1:])].title
+            neuron = self.s.neurons[int(box[1:])]
+            return f"{self.s.layers[neuron.layer].title} {neuron.title}"
+        return self.s.layers[int(box[1:])].title
 
     def _op_label(self, i: int, view: _View) -> str:
         """The op's symbol, with any constant operand folded into it (``* 3``, ``2 **``)."""
-        v = self.order[i]
-        consts = self.folded.get(i)
+        v = self.s.order[i]
+        consts = self.s.folded.get(i)
         if not consts:
             return v.op
         if len(v.inputs) == 2 and len(consts) == 1 and not v.op.isalnum():
@@ -360,12 +369,12 @@ class _DotWriter:
     def _box_stmt(
         self, box: str, title: str, lines: list[str], members: list[int], view: _View
     ) -> str:
-        outputs = self.outputs_of(members, view.collapse)
+        outputs = self.s.outputs_of(members, view.collapse)
         rows = [f"<TR><TD><B>{_html(title)}</B></TD></TR>"]
         rows += [f"<TR><TD>{_html(line)}</TD></TR>" for line in lines]
         if len(outputs) == 1:
             o = outputs[0]
-            v = self.order[o]
+            v = self.s.order[o]
             rows.append(f"<TR><TD>out {format_number(v.data, view.precision)}</TD></TR>")
             width = ""
             if view.grad_widths is not None:
@@ -386,8 +395,8 @@ class _DotWriter:
     def _clusters(self, view: _View, grouped_nodes: dict[int, list[str]]) -> list[str]:
         out: list[str] = []
         collapse = view.collapse
-        for li, layer in enumerate(self.layers):
-            members = [m for k in layer.neurons for m in self.neurons[k].members]
+        for li, layer in enumerate(self.s.layers):
+            members = [m for k in layer.neurons for m in self.s.neurons[k].members]
             layer_title = layer.title + (f" · {layer.activation}" if layer.activation else "")
             if collapse == "layer":
                 count = len(layer.neurons)
@@ -400,7 +409,7 @@ class _DotWriter:
                 'style="rounded,dashed" color="#a78bfa" fontcolor="#5b21b6" fontsize=10];'
             )
             for k in layer.neurons:
-                neuron = self.neurons[k]
+                neuron = self.s.neurons[k]
                 if collapse == "neuron":
                     lines = [f"{neuron.activation or 'linear'} · {len(neuron.members)} values"]
                     out.append(
@@ -428,9 +437,9 @@ class _DotWriter:
             if collapse == "neuron":
                 anchors.append(f"n{k}")
                 continue
-            leaves = [m for m in self.neurons[k].members if self.order[m].is_leaf]
+            leaves = [m for m in self.s.neurons[k].members if self.s.order[m].is_leaf]
             if leaves:
-                anchors.append(f"v{min(leaves, key=lambda m: self.display[m])}")
+                anchors.append(f"v{min(leaves, key=lambda m: self.s.display[m])}")
         if len(anchors) < 2:
             return []
         if view.rankdir in ("LR", "RL"):  # a rank runs bottom to top there

@@ -99,7 +99,9 @@ def render(dot: str, fmt: str = "svg", *, dpi: float | None = None) -> bytes:
 
 
 #: The widest a picture is shown in a notebook, in pixels: wider ones are scaled down to it.
-SHOWN_PX = 1000
+#: JupyterLab at 1280 px with its file browser open leaves a column of about 850 px, and it
+#: shows an SVG at its own size, however wide (a PNG it scales down to the column).
+SHOWN_PX = 840
 #: Pixels per point below which a drawing's 10-point node text is too small to read (9 px).
 READABLE_SCALE = 0.9
 #: The widest PNG file written, in pixels (Cairo refuses bitmaps over 32767).

@@ -3,8 +3,8 @@
 :class:`_Structure` numbers the values of a graph, gives each its role (input,
 parameter, intermediate, output) and its name, groups nodes into neurons and
 layers (from a model, or from fused dense nodes), and works out the boxes, edges
-and copied leaves a drawing in each collapse mode needs; its DOT text comes from
-:class:`viz._dot._DotWriter`. Used by :mod:`viz._core` and :mod:`viz.player`;
+and copied leaves a drawing in each collapse mode needs. It knows nothing of DOT:
+:class:`viz._dot._DotWriter` draws it. Used by :mod:`viz._core` and :mod:`viz.player`;
 nothing here is public API.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 from autograd import Value, topological_order
 
-from ._dot import _ACTIVATIONS, FANOUT_COPIES, FOLD_CONSTANTS, _DotWriter
+from ._dot import _ACTIVATIONS, FANOUT_COPIES, FOLD_CONSTANTS
 
 __all__ = ["_Structure"]
 
@@ -55,7 +55,8 @@ def _param_ids(model: object, params: Iterable[Value] | None) -> set[int]:
     return ids
 
 
-#: The names :mod:`autograd.nn` gives its parameters: ``w{layer}.{neuron}.{input}``, ``b{layer}.{neuron}``.
+#: The names :mod:`autograd.nn` gives its parameters:
+#: ``w{layer}.{neuron}.{input}`` and ``b{layer}.{neuron}``.
 PARAMETER_LABEL = re.compile(r"(?:w(\d+)\.(\d+)\.(\d+)|b(\d+)\.(\d+))\Z")
 
 
@@ -122,10 +123,10 @@ class _Layer:
     neurons: list[int] = field(default_factory=list)  # indices into _Structure.neurons
 
 
-class _Structure(_DotWriter):
+class _Structure:
     """The graph of ``root`` numbered in topological order, with roles and neuron groups.
 
-    Computed once; :meth:`dot` then writes DOT for any state of the
+    Computed once; :class:`viz._dot._DotWriter` then writes DOT for it in any state of the
     gradients (draw_dot's, or one frame of a backward pass).
     """
 

@@ -40,7 +40,9 @@ from ._core import (
     RANKDIRS,
     VizWarning,
     _check_show_grad,
+    _Options,
     _structure_and_view,
+    dot_text,
     file_png,
     fit_svg,
     format_for_path,
@@ -68,6 +70,8 @@ class Drawing:
 
     ``source`` is the DOT text; :meth:`svg` renders it (once, then cached);
     :meth:`save` writes ``.svg``, ``.png``, ``.pdf`` or ``.dot`` by the file's extension.
+    Code written for a ``graphviz.Digraph`` (micrograd's ``draw_dot``) finds ``source``,
+    ``pipe`` and :meth:`render` here; :meth:`to_graphviz` gives a real Digraph.
     """
 
     def __init__(
@@ -97,7 +101,7 @@ class Drawing:
         return render(self.source, format)
 
     def png(self) -> bytes:
-        """The graph as PNG bytes, as a notebook shows it (at most 1000 pixels wide; cached)."""
+        """The graph as PNG bytes, as a notebook shows it (at most 840 pixels wide; cached)."""
         if self._png is None:
             self._png = shown_png(self.source, self.svg())
         return self._png
@@ -119,12 +123,75 @@ class Drawing:
             data = self.source.encode("utf-8") if fmt == "dot" else self.pipe(fmt)
         return write_atomic(path, data)
 
+    def render(
+        self,
+        filename: str | os.PathLike[str] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        view: bool = False,
+        cleanup: bool = False,
+        format: str | None = None,
+        *,
+        outfile: str | os.PathLike[str] | None = None,
+        engine: str | None = None,
+        quiet: bool = False,
+    ) -> str:
+        """``graphviz.Digraph.render``'s call, rendered in-process: no ``dot`` program needed.
+
+        Writes the DOT source to ``filename`` (default ``Digraph.gv``) and the
+        picture beside it as ``filename.<format>`` (or to ``outfile``, its
+        format by extension); returns the picture's path. ``cleanup`` deletes
+        the DOT file afterwards; ``view`` opens the picture with graphviz's viewer.
+        """
+        if engine not in (None, "dot"):
+            raise ValueError(f"engine={engine!r}: drawings are laid out by 'dot' only")
+        for name, p in (("filename", filename), ("directory", directory), ("outfile", outfile)):
+            if p is not None and not isinstance(p, (str, os.PathLike)):
+                raise TypeError(f"{name} must be a str or path, not {type(p).__name__}")
+        folder = Path(directory) if directory is not None else Path()
+        if outfile is not None:
+            fmt = format_for_path(outfile, format)
+            target = folder / outfile
+            gv = folder / filename if filename is not None else target.with_suffix(".gv")
+        else:
+            fmt = self.format if format is None else format
+            gv = folder / (filename if filename is not None else "Digraph.gv")
+            target = gv.with_name(f"{gv.name}.{fmt}")
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        picture = self.pipe(fmt)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not cleanup:
+            write_atomic(gv, self.source)
+        write_atomic(target, picture)
+        if view:
+            import graphviz
+
+            graphviz.view(target, quiet=quiet)
+        return os.fspath(target)
+
+    def to_graphviz(self) -> Any:
+        """This drawing as a ``graphviz.Digraph`` (same DOT text), for code that wants one.
+
+        Needs the ``graphviz`` package (in the ``viz`` extra). The Digraph's own
+        rendering and display call the system ``dot`` program; this object's do not.
+        """
+        try:
+            import graphviz
+        except ImportError as exc:
+            raise ImportError(
+                "to_graphviz needs the graphviz package: pip install 'gradwalk[viz]'"
+            ) from exc
+        head, _, body = self.source.partition("{\n")
+        digraph = graphviz.Digraph(name=head.split()[1] if len(head.split()) > 1 else None)
+        digraph.body = [line + "\n" for line in body.rstrip().removesuffix("}").splitlines()]
+        return digraph
+
     def _repr_svg_(self) -> str:
         return fit_svg(self.svg())
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         """SVG for a live session, PNG too (an untrusted saved notebook drops SVG), and text;
-        both at most 1000 pixels wide, the SVG scaled to the PNG's size."""
+        both at most 840 pixels wide, the SVG scaled to the PNG's size."""
         return {
             "image/svg+xml": self._repr_svg_(),
             "image/png": self.png(),
@@ -169,8 +236,7 @@ def draw_dot(
       is 0.0 until it does) and shows ``grad —`` with a note if not.
     * ``format``: accepted for micrograd compatibility; the default of ``pipe()``.
     """
-    structure, view, warning = _structure_and_view(
-        root,
+    options = _Options.of(
         "draw_dot",
         rankdir=rankdir,
         precision=precision,
@@ -181,6 +247,7 @@ def draw_dot(
         max_nodes=max_nodes,
         legend=legend,
     )
+    structure, view, warning = _structure_and_view(root, "draw_dot", options)
     show = _check_show_grad(show_grad)
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
@@ -196,7 +263,7 @@ def draw_dot(
     if warning is not None:
         warnings.warn(f"draw_dot: {warning}", VizWarning, stacklevel=2)
     return Drawing(
-        structure.dot(view),
+        dot_text(structure, view),
         collapse=view.collapse,
         notes=view.notes,
         num_values=len(structure.order),

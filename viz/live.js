@@ -73,11 +73,12 @@
   });
   [0, 0.5, 1].forEach(function (v) { text(lossSvg, W - M.r + 6, sa(v) + 4, String(v), { class: "tick acc" }); });
   const lastStep = Math.max(1, steps[steps.length - 1]);
-  const unit = Math.pow(10, Math.floor(Math.log10(lastStep / 4)));
+  // whole steps only, 1, 2 or 5 times a power of ten apart, at most six of them
+  const unit = Math.pow(10, Math.max(0, Math.floor(Math.log10(lastStep / 4))));
   const tstep = [1, 2, 5, 10].map(function (m) { return m * unit; }).filter(function (t) { return lastStep / t <= 6; })[0] || 10 * unit;
-  for (let s = 0; s <= lastStep; s += tstep)
-    text(lossSvg, sx(s), H - M.b + 16, String(s), { "text-anchor": "middle", class: "tick" });
-  text(lossSvg, (M.l + W - M.r) / 2, H - 3, "step", { "text-anchor": "middle", class: "axis" });
+  for (let i = 0; i * tstep <= lastStep; i++)
+    text(lossSvg, sx(i * tstep), H - M.b + 16, String(i * tstep), { "text-anchor": "middle", class: "tick" });
+  text(lossSvg, (M.l + W - M.r) / 2, H - 3, "training step", { "text-anchor": "middle", class: "axis" });
   function points(list, f) { return list.map(function (c) { return sx(c[0]).toFixed(1) + "," + f(c).toFixed(1); }).join(" "); }
   el("polyline", { points: points(curve, function (c) { return sy(c[1]); }), class: "ghost" }, lossSvg);
   const hasAcc = curve.some(function (c) { return c[2] >= 0; });
@@ -193,8 +194,10 @@
       b[2].setAttribute("y", (gy(p[1] > 0 ? p[1] : gLo) - 4).toFixed(1));
       b[2].textContent = fmt(p[1]);
     });
-    where.textContent = "recorded step " + (k + 1) + " of " + S.length + " · training step " + s.step +
-      " · epoch " + (s.epoch + 1) + " · loss " + fmt(s.loss) + (s.accuracy === null ? "" : " · batch accuracy " + Math.round(100 * s.accuracy) + "%");
+    // one counter, in training steps taken (the slider moves between the recorded ones)
+    where.textContent = "after training step " + (s.step + 1) + " of " + (lastStep + 1) +
+      " (epoch " + (s.epoch + 1) + " of " + (S[S.length - 1].epoch + 1) + ") · loss " + fmt(s.loss) +
+      (s.accuracy === null ? "" : " · batch accuracy " + Math.round(100 * s.accuracy) + "%");
   }
   let timer = null;
   function stop() { if (timer) { clearInterval(timer); timer = null; } play.textContent = "▶ play"; }

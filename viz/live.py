@@ -362,7 +362,7 @@ class _Painter:
         self.acc_ax.set_ylim(0, 1.05)
         self.acc_ax.set_ylabel("accuracy", color="#2a9d8f")
         ax.set_title("Loss of each batch (black) and its accuracy (green, right)", fontsize=11)
-        ax.set_xlabel("step")
+        ax.set_xlabel("training step")
         # decision boundary
         ax = fig.add_subplot(2, 2, 2)
         self.image = None
@@ -457,14 +457,15 @@ class _Painter:
         )
         ax.set_yscale("log")
         ax.set_xticks(xs, names)
-        ax.set_title("Per layer: mean |weight| and mean |gradient| (log scale)", fontsize=11)
-        ax.legend(fontsize=9, loc="upper left")
+        # the colours named in the title: a legend box would cover the first layer's bars
+        ax.set_title("Per layer: mean |w| (grey), mean |∂L/∂w| (orange), log scale", fontsize=11)
 
     def png(self, snap: Snapshot, curve: list[list[float]]) -> bytes:
         """Draw ``snap`` (and the loss ``curve`` so far) and return the PNG bytes."""
         acc = snap["accuracy"]
         head = (
-            f"{self.title}: step {snap['step']}, epoch {snap['epoch'] + 1}, loss {snap['loss']:.4g}"
+            f"{self.title}: after training step {snap['step'] + 1} (epoch {snap['epoch'] + 1}), "
+            f"loss {snap['loss']:.4g}"
         )
         self.head.set_text(head + (f", batch accuracy {acc:.0%}" if acc is not None else ""))
         steps = [c[0] for c in curve]

@@ -5,6 +5,11 @@
   "use strict";
   var SVGNS = "http://www.w3.org/2000/svg";
 
+  // A name or number as an operand: bracketed unless one name or an unsigned number.
+  function term(text) {
+    return /^[\p{L}\p{N}_.']+(\[[\p{L}\p{N}_., ]*\])*$/u.test(text) || /^\d[\d.]*e[+-]\d+$/.test(text) ? text : "(" + text + ")";
+  }
+
   function init(root) {
     root.setAttribute("data-gw-ready", "1");
     var dataEl = root.querySelector(".gw-data");
@@ -73,6 +78,9 @@
       view.scrollLeft = gx * zoom - cx;
       view.scrollTop = gy * zoom - cy;
       root.setAttribute("data-zoom", zoom.toFixed(3));
+      if (typeof updateOverview === "function") {
+        updateOverview();
+      }
     }
 
     function fit() {
@@ -107,18 +115,111 @@
       view.classList.remove("gw-dragging");
     });
 
-    function scrollIntoView(el) {
-      if (!el) {
+    // Scroll so that all of els (the current node and the nodes it passes to) are in view
+    // if they fit, else the first of them; nothing moves if they are in view already.
+    function scrollIntoView(els) {
+      els = els.filter(function (el) { return el; });
+      if (!els.length) {
         return;
       }
-      var r = el.getBoundingClientRect();
       var v = view.getBoundingClientRect();
       var margin = 24;
+      function box(list) {
+        var b = null;
+        list.forEach(function (el) {
+          var r = el.getBoundingClientRect();
+          b = b === null ? { left: r.left, right: r.right, top: r.top, bottom: r.bottom }
+            : { left: Math.min(b.left, r.left), right: Math.max(b.right, r.right),
+                top: Math.min(b.top, r.top), bottom: Math.max(b.bottom, r.bottom) };
+        });
+        return b;
+      }
+      var r = box(els);
+      if (r.right - r.left > v.width - 2 * margin || r.bottom - r.top > v.height - 2 * margin) {
+        r = box([els[0]]);
+      }
       if (r.left < v.left + margin || r.right > v.right - margin) {
         view.scrollLeft += (r.left + r.right) / 2 - (v.left + v.right) / 2;
       }
       if (r.top < v.top + margin || r.bottom > v.bottom - margin) {
         view.scrollTop += (r.top + r.bottom) / 2 - (v.top + v.bottom) / 2;
+      }
+    }
+
+    // --- the overview: the whole graph in small, where the view is, the current node --------
+    var overview; // made on first use (setZoom may come first)
+
+    function makeOverview() {
+      var stage = document.createElement("div");
+      stage.className = "gw-stage";
+      view.parentNode.insertBefore(stage, view);
+      stage.appendChild(view);
+      var box = document.createElement("div");
+      box.className = "gw-overview";
+      box.setAttribute("title", "the whole graph: the frame is what the view shows, red the current node; click to go there");
+      // as tall as the graph's shape needs, within 40 to 130 px, so it hides little of the view
+      box.style.height = Math.round(Math.max(40, Math.min(130, 200 * baseH / baseW))) + "px";
+      var mini = document.createElementNS(SVGNS, "svg");
+      mini.setAttribute("viewBox", "0 0 " + baseW + " " + baseH);
+      mini.setAttribute("preserveAspectRatio", "xMidYMid meet");
+      var g = document.createElementNS(SVGNS, "g");
+      var top = svg.querySelector("g.graph") || svg.querySelector("g");
+      if (top && top.getAttribute("transform")) {
+        g.setAttribute("transform", top.getAttribute("transform"));
+      }
+      mini.appendChild(g);
+      var rects = {};
+      svg.querySelectorAll("g.node").forEach(function (n) {
+        var b = n.getBBox();
+        var r = el("rect", { x: b.x, y: b.y, width: Math.max(b.width, 1), height: Math.max(b.height, 1) }, g);
+        rects[n.id] = r;
+      });
+      var frame = el("rect", { class: "gw-overview-frame" }, mini);
+      box.appendChild(mini);
+      stage.appendChild(box);
+      box.addEventListener("pointerdown", function (event) {
+        event.stopPropagation();
+        var r = mini.getBoundingClientRect();
+        var scale = Math.min(r.width / baseW, r.height / baseH);
+        var offX = (r.width - baseW * scale) / 2;
+        var offY = (r.height - baseH * scale) / 2;
+        var gx = (event.clientX - r.left - offX) / scale;
+        var gy = (event.clientY - r.top - offY) / scale;
+        view.scrollLeft = gx * PX * zoom - view.clientWidth / 2;
+        view.scrollTop = gy * PX * zoom - view.clientHeight / 2;
+      });
+      view.addEventListener("scroll", function () { updateOverview(); });
+      return { box: box, frame: frame, rects: rects, lit: [] };
+    }
+
+    function el(tag, attrs, parent) {
+      var e = document.createElementNS(SVGNS, tag);
+      Object.keys(attrs).forEach(function (key) { e.setAttribute(key, String(attrs[key])); });
+      parent.appendChild(e);
+      return e;
+    }
+
+    // Shown only while the graph is larger than the view.
+    function updateOverview(current) {
+      var big = baseW * PX * zoom > view.clientWidth + 2 || baseH * PX * zoom > view.clientHeight + 2;
+      if (!big && !overview) {
+        return;
+      }
+      if (!overview) {
+        overview = makeOverview();
+      }
+      overview.box.style.display = big ? "" : "none";
+      root.toggleAttribute("data-overview", big);
+      var f = overview.frame;
+      var unit = PX * zoom;
+      f.setAttribute("x", String(view.scrollLeft / unit));
+      f.setAttribute("y", String(view.scrollTop / unit));
+      f.setAttribute("width", String(Math.min(baseW, view.clientWidth / unit)));
+      f.setAttribute("height", String(Math.min(baseH, view.clientHeight / unit)));
+      if (current) {
+        overview.lit.forEach(function (r) { r.removeAttribute("class"); });
+        overview.lit = current.map(function (id) { return overview.rects[id]; }).filter(function (r) { return r; });
+        overview.lit.forEach(function (r) { r.setAttribute("class", "gw-overview-current"); });
       }
     }
 
@@ -133,30 +234,53 @@
       }
     }
 
+    var nodeBoxes = null; // every node's box in the graph's coordinates, measured once
+
+    function overlaps(a, b) {
+      return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+    }
+
+    // A label on an edge: at the first point along it (the middle first) where it covers no
+    // node and no other label; none if there is no such point (the list above the graph
+    // says the same).
     function edgeLabel(edgeId, text) {
       var g = byId(edgeId);
       var path = g && g.querySelector("path");
       if (!path) {
         return;
       }
+      if (nodeBoxes === null) {
+        nodeBoxes = Array.prototype.map.call(svg.querySelectorAll("g.node"), function (n) { return n.getBBox(); });
+      }
       var len = path.getTotalLength();
-      var p = path.getPointAtLength(len / 2);
       var t = document.createElementNS(SVGNS, "text");
-      t.setAttribute("x", String(p.x));
-      t.setAttribute("y", String(p.y - 4));
       t.setAttribute("text-anchor", "middle");
       t.setAttribute("class", "gw-edge-label");
       t.textContent = text;
       g.appendChild(t);
-      var box = t.getBBox();
-      var bg = document.createElementNS(SVGNS, "rect");
-      bg.setAttribute("x", String(box.x - 2));
-      bg.setAttribute("y", String(box.y - 1));
-      bg.setAttribute("width", String(box.width + 4));
-      bg.setAttribute("height", String(box.height + 2));
-      bg.setAttribute("class", "gw-edge-label-bg");
-      g.insertBefore(bg, t);
-      labels.push(bg, t);
+      var taken = labels.filter(function (l) { return l.tagName === "rect"; }).map(function (l) { return l.getBBox(); });
+      var spots = [0.5, 0.35, 0.65, 0.2, 0.8, 0.1, 0.9];
+      for (var i = 0; i < spots.length; i++) {
+        var p = path.getPointAtLength(len * spots[i]);
+        t.setAttribute("x", String(p.x));
+        t.setAttribute("y", String(p.y - 4));
+        var box = t.getBBox();
+        var pad = { x: box.x - 2, y: box.y - 1, width: box.width + 4, height: box.height + 2 };
+        var free = !nodeBoxes.some(function (b) { return overlaps(pad, b); }) &&
+          !taken.some(function (b) { return overlaps(pad, b); });
+        if (free) {
+          var bg = document.createElementNS(SVGNS, "rect");
+          bg.setAttribute("x", String(pad.x));
+          bg.setAttribute("y", String(pad.y));
+          bg.setAttribute("width", String(pad.width));
+          bg.setAttribute("height", String(pad.height));
+          bg.setAttribute("class", "gw-edge-label-bg");
+          g.insertBefore(bg, t);
+          labels.push(bg, t);
+          return;
+        }
+      }
+      g.removeChild(t);
     }
 
     // The whole picture at step k: values computed so far, gradients passed so far, highlights.
@@ -208,6 +332,7 @@
       }
       s = steps[k];
       var focus = null;
+      var ends = [];
       drawn[s.node].forEach(function (d) { mark(d.g, "gw-current"); focus = focus || d.g; });
       mark(byId(nodes[s.node].op), "gw-current");
       mark(byId(nodes[s.node].box), "gw-current");
@@ -223,9 +348,9 @@
           if (quiz !== null && quiz.fill(li, k, n, e)) {
             if (e.edge) {
               mark(byId(e.edge), "gw-asking");
-              edgeLabel(e.edge, s.grad + " \u00d7 " + e.local + " = ?");
+              edgeLabel(e.edge, quiz.edgeText(k, n, e));
             }
-            drawn[e.parent].forEach(function (d) { mark(d.g, "gw-receiving"); });
+            drawn[e.parent].forEach(function (d) { mark(d.g, "gw-receiving"); ends.push(d.g); });
             return;
           }
           if (quiz === null) {
@@ -235,10 +360,10 @@
             mark(byId(e.edge), "gw-passing");
             var eg = byId(e.edge);
             if (!eg || !eg.querySelector("text")) {
-              edgeLabel(e.edge, s.grad + " \u00d7 " + e.local + " = " + e.contribution);
+              edgeLabel(e.edge, s.grad + " \u00d7 " + term(e.local) + " = " + e.contribution);
             }
           }
-          drawn[e.parent].forEach(function (d) { mark(d.g, "gw-receiving"); });
+          drawn[e.parent].forEach(function (d) { mark(d.g, "gw-receiving"); ends.push(d.g); });
         });
       }
       caption.textContent = asking ? s.caption.replace(/ to its inputs$/, ": what does each input get?") : s.caption;
@@ -253,7 +378,8 @@
       }
       root.setAttribute("data-step", String(k + 1));
       root.setAttribute("data-phase", s.phase);
-      scrollIntoView(focus);
+      scrollIntoView([focus].concat(ends));
+      updateOverview(nodes[s.node].ids.concat(nodes[s.node].op ? [nodes[s.node].op] : []).concat(nodes[s.node].box ? [nodes[s.node].box] : []));
     }
 
     function show(k, keepFocus) {
@@ -320,25 +446,55 @@
         return;
       }
       event.preventDefault();
+      event.stopPropagation(); // a notebook must not also act on it (move between cells)
     });
-    // --- the quiz: one question per edge of each backward step ---------------
+    // The keys work as the page opens when this is its only player; with several (a
+    // notebook), the one under the mouse or last clicked gets them, unless text is being typed.
+    function typing(el) {
+      return !!el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+    }
+    root.addEventListener("mouseenter", function () {
+      var active = document.activeElement;
+      if (!typing(active) && !root.contains(active)) {
+        root.focus({ preventScroll: true });
+      }
+    });
+    function focusIfAlone() {
+      if (document.querySelectorAll(".gw-player").length === 1 &&
+          (!document.activeElement || document.activeElement === document.body)) {
+        root.focus({ preventScroll: true });
+      }
+    }
+    if (document.readyState === "loading") { // later players of the page are not parsed yet
+      document.addEventListener("DOMContentLoaded", focusIfAlone);
+    } else {
+      focusIfAlone();
+    }
+    // --- the quiz: two questions per edge of each backward step ----------------
+    // First the local derivative (what does n3 = a ** 2 give for ∂n3/∂a here?), then the
+    // chain rule's product with the upstream gradient the learner reads off the current node.
+    // Answers are judged at the precision typed; a wrong one gets a hint and another try.
     function makeQuiz(options) {
-      var tolerance = options.tolerance;
-      var answers = {}; // "k:n" -> {status: "right" | "near" | "wrong" | "shown", typed}
-      var drafts = {}; // "k:n" -> text typed but not yet checked
-      var notes = {}; // "k:n" -> a message about the text typed ("not a number")
+      var answers = {}; // "k:n:part" -> {status: "right" | "near" | "shown", typed, tries}
+      var tries = {}; // "k:n:part" -> wrong tries so far
+      var drafts = {}; // "k:n:part" -> text typed but not yet checked
+      var notes = {}; // "k:n:part" -> {text, kind: "wrong" | "nan" | "vague"}
       var total = 0;
       var firstBackward = -1;
+      var made = {}; // node -> its forward caption ("n3 = a ** 2 = 2.0000 ** 2 = 4.0000")
       steps.forEach(function (s, k) {
         if (s.phase === "backward") {
-          total += s.edges.length;
+          total += 2 * s.edges.length;
           if (firstBackward < 0) {
             firstBackward = k;
           }
+        } else {
+          made[s.node] = s.caption;
         }
       });
       var scoreEl = root.querySelector(".gw-score");
       var restart = root.querySelector(".gw-restart");
+      var rootName = term(nodes[table.root].name);
 
       // A number as typed: "-0.0707", "7.07e-2", "−0.07" (a typographic minus), "inf", "nan".
       function parse(text) {
@@ -355,14 +511,34 @@
         return null;
       }
 
-      function near(x, y) {
+      // Decimal places a typed number gives: "0.07" 2, "7.07e-2" 4, "3" 0.
+      function decimals(text) {
+        var t = String(text).trim().replace(/\u2212/g, "-").toLowerCase();
+        var m = /^[+-]?(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/.exec(t);
+        if (!m) {
+          return 17;
+        }
+        return Math.max(0, (m[2] || "").length - (m[3] ? parseInt(m[3], 10) : 0));
+      }
+
+      // Is x, typed with d decimals, y rounded to d decimals?
+      function same(x, y, d) {
         if (isNaN(y) || isNaN(x)) {
           return isNaN(x) && isNaN(y);
         }
         if (!isFinite(y) || !isFinite(x)) {
           return x === y;
         }
-        return Math.abs(x - y) <= tolerance * Math.max(1, Math.abs(y)) * (1 + 1e-9);
+        var half = 0.5 * Math.pow(10, -Math.min(d, 17));
+        return Math.abs(x - y) <= half * (1 + 1e-9) + 1e-15 * Math.abs(y);
+      }
+
+      function ask(k, n, part) {
+        return answers[k + ":" + n + ":" + part];
+      }
+
+      function done(k, n) {
+        return !!ask(k, n, "product");
       }
 
       function open(k) {
@@ -371,7 +547,7 @@
           return false;
         }
         for (var n = 0; n < s.edges.length; n++) {
-          if (!answers[k + ":" + n]) {
+          if (!done(k, n)) {
             return true;
           }
         }
@@ -387,83 +563,158 @@
         return steps.length - 1;
       }
 
-      function check(k, n, text) {
-        var key = k + ":" + n;
+      function names(k, e) {
+        var s = steps[k];
+        return { node: term(nodes[s.node].name), parent: term(nodes[e.parent].name) };
+      }
+
+      // What a wrong answer most likely is, in check_gradients' words ("" if nothing fits).
+      function hint(k, n, part, x, d) {
+        var s = steps[k];
+        var e = s.edges[n];
+        var nm = names(k, e);
+        var local = parse(e.localExact);
+        var upstream = parse(s.g);
+        var right = part === "local" ? local : parse(e.exact);
+        var dLocal = "\u2202" + nm.node + "/\u2202" + nm.parent;
+        var dUp = "\u2202" + rootName + "/\u2202" + nm.node;
+        if (right !== 0 && same(x, -right, d)) {
+          return "the sign is flipped";
+        }
+        if (part === "local") {
+          if (same(x, parse(e.exact), d) && !same(x, right, d)) {
+            return "that is the whole product; here only the local derivative " + dLocal + " is asked";
+          }
+          for (var j = 0; j < s.edges.length; j++) {
+            if (j !== n && s.edges[j].parent !== e.parent && same(x, parse(s.edges[j].localExact), d)) {
+              return "that is the derivative with respect to " + term(nodes[s.edges[j].parent].name) +
+                ", the other input";
+            }
+          }
+          return "differentiate " + (made[s.node] || nm.node).split(" = ").slice(0, 2).join(" = ") +
+            " with respect to " + nm.parent + ", then put in the numbers";
+        }
+        if (same(x, local, d) && !same(x, right, d)) {
+          return "that is only the local derivative " + dLocal + "; multiply it by the gradient coming " +
+            "from above, " + dUp + " (on " + nm.node + "'s box)";
+        }
+        if (same(x, upstream, d) && !same(x, right, d)) {
+          return "that is only the gradient coming from above, " + dUp + "; multiply it by the local " +
+            "derivative " + dLocal;
+        }
+        var ratios = [2, 3, 4, 0.5, 1 / 3, 0.25];
+        for (var r = 0; r < ratios.length; r++) {
+          if (right !== 0 && same(x, ratios[r] * right, d)) {
+            return "your answer is " + (ratios[r] >= 1 ? ratios[r] : "1/" + Math.round(1 / ratios[r])) +
+              " times the right one: check each factor";
+          }
+        }
+        return "the chain rule: " + dUp + " \u00d7 " + dLocal;
+      }
+
+      function check(k, n, part, text) {
+        var key = k + ":" + n + ":" + part;
         var s = steps[k];
         var e = s.edges[n];
         var x = parse(text);
+        drafts[key] = text;
         if (x === null) {
-          notes[key] = "\u201c" + String(text).trim() + "\u201d is not a number: type one like -0.0707 or 7.07e-2";
-          drafts[key] = text;
+          notes[key] = { kind: "nan", text: "\u201c" + String(text).trim() + "\u201d is not a number: type one like -0.0707 or 7.07e-2" };
+          show(k, true);
+          focus();
+          return;
+        }
+        var right = part === "local" ? parse(e.localExact) : parse(e.exact);
+        var d = x === right ? 17 : decimals(text); // typed exactly: no rounding to speak of
+        var shownProduct = parse(s.grad) * parse(e.local); // from the rounded numbers shown
+        var status = null;
+        if (same(x, right, d)) {
+          status = "right";
+        } else if (part === "product" && same(x, shownProduct, Math.min(d, 4))) {
+          status = "near";
+        }
+        if (status !== null && x === 0 && right !== 0 && d < 17) {
+          notes[key] = { kind: "vague", text: "0 is right only to " + d + " decimals: give more digits" };
+          show(k, true);
+          focus();
+          return;
+        }
+        if (status === null) {
+          tries[key] = (tries[key] || 0) + 1;
+          notes[key] = { kind: "wrong", text: "\u2717 not quite: " + hint(k, n, part, x, d) + ". Try again, or press \u201cshow me\u201d." };
           show(k, true);
           focus();
           return;
         }
         delete notes[key];
         delete drafts[key];
-        var status = "wrong";
-        if (near(x, parse(e.exact))) {
-          status = "right";
-        } else if (near(x, parse(s.grad) * parse(e.local))) {
-          status = "near"; // the product of the rounded numbers shown: right too
-        }
-        answers[key] = { status: status, typed: String(text).trim() };
+        answers[key] = { status: status, typed: String(text).trim(), tries: tries[key] || 0, decimals: d };
         show(k, true);
         focus(true);
       }
 
-      function reveal(k, n) {
-        var key = k + ":" + n;
+      function reveal(k, n, part) {
+        var key = k + ":" + n + ":" + part;
         delete notes[key];
         delete drafts[key];
-        answers[key] = { status: "shown", typed: "" };
+        answers[key] = { status: "shown", typed: "", tries: tries[key] || 0 };
         show(k, true);
         focus(true);
       }
 
-      var VERDICT = {
-        right: "\u2713 right",
-        near: "\u2713 right, from the rounded numbers shown",
-        wrong: "\u2717 not quite",
-        shown: "shown"
-      };
-
-      // Fill the list item of edge n of step k; true if it is still a question.
-      function fill(li, k, n, e) {
-        var key = k + ":" + n;
-        var a = answers[key];
-        if (a) {
-          li.className = "gw-answer gw-" + a.status;
-          var eq = document.createElement("span");
-          eq.textContent = e.equation;
-          var verdict = document.createElement("span");
-          verdict.className = "gw-verdict";
-          var text = VERDICT[a.status];
-          if (a.status === "wrong") {
-            text += ": you typed " + a.typed + ", the answer is " + e.contribution;
-          }
-          verdict.textContent = text;
-          li.appendChild(eq);
-          li.appendChild(verdict);
-          return false;
+      function verdict(a, exact) {
+        if (a.status === "shown") {
+          return "shown";
         }
-        li.className = "gw-question";
+        var text = "\u2713 right";
+        if (a.status === "near") {
+          text += ", from the rounded numbers shown";
+        } else if (a.decimals < 4) {
+          text += " to " + a.decimals + (a.decimals === 1 ? " decimal" : " decimals") + " (" + exact + " to 4)";
+        }
+        if (a.tries) {
+          text += a.tries === 1 ? ", at the second try" : ", after " + a.tries + " tries";
+        }
+        return text;
+      }
+
+      function line(li, cls, text, verdictText) {
+        var row = document.createElement("div");
+        row.className = "gw-part " + cls;
+        var eq = document.createElement("span");
+        eq.textContent = text;
+        row.appendChild(eq);
+        if (verdictText) {
+          var v = document.createElement("span");
+          v.className = "gw-verdict";
+          v.textContent = verdictText;
+          row.appendChild(v);
+        }
+        li.appendChild(row);
+        return row;
+      }
+
+      function field(li, k, n, part, label, help) {
+        var key = k + ":" + n + ":" + part;
+        var row = document.createElement("div");
+        row.className = "gw-part gw-asking-" + part;
         var q = document.createElement("label");
-        q.textContent = e.question + " = ";
+        q.textContent = label;
         var input = document.createElement("input");
         input.type = "text";
         input.className = "gw-answer-input";
         input.setAttribute("inputmode", "decimal");
         input.setAttribute("autocomplete", "off");
         input.setAttribute("spellcheck", "false");
-        input.setAttribute("aria-label", "gradient passed to " + nodes[e.parent].name);
+        input.setAttribute("aria-label", label);
         input.setAttribute("data-key", key);
+        input.setAttribute("data-part", part);
         input.value = drafts[key] || "";
         input.addEventListener("input", function () { drafts[key] = input.value; });
         input.addEventListener("keydown", function (event) {
           if (event.key === "Enter") {
             event.preventDefault();
-            check(k, n, input.value);
+            check(k, n, part, input.value);
           }
         });
         q.appendChild(input);
@@ -471,22 +722,60 @@
         ok.type = "button";
         ok.className = "gw-check";
         ok.textContent = "check";
-        ok.addEventListener("click", function () { check(k, n, input.value); });
+        ok.addEventListener("click", function () { check(k, n, part, input.value); });
         var me = document.createElement("button");
         me.type = "button";
         me.className = "gw-show-me";
         me.textContent = "show me";
-        me.addEventListener("click", function () { reveal(k, n); });
-        li.appendChild(q);
-        li.appendChild(ok);
-        li.appendChild(me);
-        if (notes[key]) {
-          var note = document.createElement("span");
-          note.className = "gw-verdict gw-nan";
-          note.textContent = notes[key];
-          li.appendChild(note);
+        me.addEventListener("click", function () { reveal(k, n, part); });
+        row.appendChild(q);
+        row.appendChild(ok);
+        row.appendChild(me);
+        if (help) {
+          var h = document.createElement("span");
+          h.className = "gw-help";
+          h.textContent = help;
+          row.appendChild(h);
         }
+        if (notes[key]) {
+          var note = document.createElement("div");
+          note.className = "gw-verdict gw-" + notes[key].kind;
+          note.textContent = notes[key].text;
+          row.appendChild(note);
+        }
+        li.appendChild(row);
+      }
+
+      // Fill the list item of edge n of step k; true if it is still a question.
+      function fill(li, k, n, e) {
+        var s = steps[k];
+        var nm = names(k, e);
+        var dLocal = "\u2202" + nm.node + "/\u2202" + nm.parent;
+        var dUp = "\u2202" + rootName + "/\u2202" + nm.node;
+        var local = ask(k, n, "local");
+        var product = ask(k, n, "product");
+        var localText = e.formula === e.local || /^[-\d.e]+$/.test(e.formula) ? e.local : e.formula + " = " + e.local;
+        if (product) {
+          li.className = "gw-answer gw-" + (product.status === "shown" && local && local.status !== "shown" ? "shown" : product.status);
+          line(li, "gw-local", dLocal + " = " + localText, local ? verdict(local, e.local) : "");
+          line(li, "gw-product", e.equation, verdict(product, e.contribution));
+          return false;
+        }
+        li.className = "gw-question";
+        if (!local) {
+          var context = made[s.node] ? "(" + made[s.node] + ")" : "";
+          field(li, k, n, "local", "the local derivative " + dLocal + " = ", context);
+          return true;
+        }
+        line(li, "gw-local", dLocal + " = " + localText, verdict(local, e.local));
+        field(li, k, n, "product", "\u2202" + rootName + "/\u2202" + nm.parent + " += " + dUp + " \u00b7 " + dLocal + " = ",
+          "(" + dUp + ": the gradient on " + nm.node + "'s box)");
         return true;
+      }
+
+      // What the graph's edge shows while its questions are open.
+      function edgeText(k, n, e) {
+        return ask(k, n, "local") ? "? \u00d7 " + term(e.local) + " = ?" : "\u2202" + names(k, e).node + "/\u2202" + names(k, e).parent + " = ?";
       }
 
       // The first open question of the current step gets the keyboard; once the step's last
@@ -505,17 +794,18 @@
         var done = 0;
         Object.keys(answers).forEach(function (key) {
           done += 1;
-          if (answers[key].status === "right" || answers[key].status === "near") {
+          var a = answers[key];
+          if ((a.status === "right" || a.status === "near") && !a.tries) {
             right += 1;
           }
         });
         var finished = done === total;
         if (finished) {
-          scoreEl.textContent = "Finished: " + right + " of " + total + " right";
+          scoreEl.textContent = "Finished: " + right + " of " + total + " right at the first try";
         } else if (done === 0) {
           scoreEl.textContent = total + (total === 1 ? " question" : " questions") + " to answer";
         } else {
-          scoreEl.textContent = "So far " + right + " of " + done + " right, " + (total - done) + " to go";
+          scoreEl.textContent = "So far " + right + " of " + done + " right at the first try, " + (total - done) + " to go";
         }
         root.setAttribute("data-score", right + "/" + done + "/" + total);
         root.toggleAttribute("data-finished", finished);
@@ -523,13 +813,14 @@
 
       restart.addEventListener("click", function () {
         answers = {};
+        tries = {};
         drafts = {};
         notes = {};
         stop();
         show(firstBackward < 0 ? 0 : firstBackward);
       });
 
-      return { open: open, reachable: reachable, fill: fill, focus: focus, score: score };
+      return { open: open, reachable: reachable, fill: fill, focus: focus, score: score, edgeText: edgeText };
     }
 
     show(0);

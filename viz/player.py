@@ -21,6 +21,8 @@ leaves.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 import math
@@ -39,29 +41,25 @@ from ._core import (
     _CELL_PAD,
     _MONO_ADVANCE,
     _MONO_SIZE,
+    MAX_FRAMES,
     VizWarning,
     _check_positive,
+    _Options,
     _structure_and_view,
+    dot_text,
     format_number,
     render,
     shown_png,
     write_atomic,
 )
+from ._render import READABLE_SCALE, SHOWN_PX, png_dpi, svg_size
 from ._structure import _Structure
 
 __all__ = ["BackwardPlayer", "EdgeStep", "Frame", "backward_frames", "backward_player"]
 
-#: Default limit on the number of computed nodes a player steps through (each gives
-#: a forward and a backward step). Page size and build time grow linearly with it.
-MAX_FRAMES = 20_000
-
 #: Graphs of up to this many values get room for the products on their edges in the layout
 #: (edge labels cost Graphviz time); bigger ones get the label drawn over the edge.
 EDGE_LABEL_LIMIT = 300
-
-#: A quiz answer is right within this absolute error, or this relative error for
-#: numbers above 1 in size (so ``-0.0707`` is right for -0.070650...).
-QUIZ_TOLERANCE = 5e-5
 
 
 @dataclass
@@ -123,8 +121,8 @@ class Frame:
         return f"<Frame {self.phase} {self.step}/{self.total}: {self.caption}>"
 
 
-# One name (``n7``, ``w0.1.2``, ``x_1``), or a number without a sign (``2.5000``, ``1.0e-05``).
-_ONE_TERM = re.compile(r"[\w.']+\Z|\d[\d.]*e[+-]\d+\Z")
+# One name (``n7``, ``w0.1.2``, ``x_1``, ``W1[1,2]``), or an unsigned number (``1.0e-05``).
+_ONE_TERM = re.compile(r"[\w.']+(?:\[[\w., ]*\])*\Z|\d[\d.]*e[+-]\d+\Z")
 
 
 def _term(text: str) -> str:
@@ -276,30 +274,8 @@ def backward_frames(
     Raises ValueError, before touching any gradient, if there would be more
     than ``max_frames`` steps.
     """
-    structure, view, _ = _setup(
-        root, grad, "backward_frames", rankdir, precision, model, params, color_by, collapse,
-        max_nodes, max_frames, legend,
-    )  # fmt: skip
-    return _record(structure, float(grad), view.precision, {})[1]
-
-
-def _setup(
-    root: object,
-    grad: object,
-    who: str,
-    rankdir: object,
-    precision: object,
-    model: object,
-    params: Iterable[Value] | None,
-    color_by: object,
-    collapse: object,
-    max_nodes: object,
-    max_frames: object,
-    legend: object,
-) -> tuple[_Structure, Any, str | None]:
-    structure, view, warning = _structure_and_view(
-        root,
-        who,
+    options = _Options.of(
+        "backward_frames",
         rankdir=rankdir,
         precision=precision,
         model=model,
@@ -307,9 +283,19 @@ def _setup(
         color_by=color_by,
         collapse=collapse,
         max_nodes=max_nodes,
+        max_frames=max_frames,
         legend=legend,
     )
-    max_frames = _check_positive(max_frames, "max_frames")
+    structure, view, _ = _setup(root, grad, "backward_frames", options)
+    return _record(structure, float(grad), view.precision, {})[1]
+
+
+def _setup(
+    root: object, grad: object, who: str, options: _Options
+) -> tuple[_Structure, Any, str | None]:
+    """The structure and view for a pass from ``root``; checks ``grad`` and the step count."""
+    structure, view, warning = _structure_and_view(root, who, options)
+    max_frames = options.max_frames
     if isinstance(grad, bool) or not isinstance(grad, (int, float)):
         raise TypeError(f"grad must be a real number, not {type(grad).__name__}")
     total = sum(1 for v in structure.order if not v.is_leaf)
@@ -362,6 +348,7 @@ class BackwardPlayer:
         table: dict[str, Any],
         *,
         final_dot: str = "",
+        narrow_dot: str = "",
         frames: Iterable[Frame] = (),
         title: str = "Forward and backward pass",
         interval_ms: int = 1200,
@@ -376,6 +363,7 @@ class BackwardPlayer:
         self.svg = svg
         self.table = table
         self.final_dot = final_dot
+        self.narrow_dot = narrow_dot  # the same state top to bottom, if final_dot is too wide
         self.frames: list[Frame] = list(frames)
         self.title = title
         self.interval_ms = _check_positive(interval_ms, "interval_ms")
@@ -393,11 +381,13 @@ class BackwardPlayer:
         data = json.dumps(self.table, ensure_ascii=False, separators=(",", ":"))
         data = data.replace("</", "<\\/")
         quiz = ' data-quiz="1"' if self.quiz and n else ""
+        title = html.escape(self.title)
         parts = [
             f"<style>{_asset('player.css')}</style>",
             f'<div class="gw-player" tabindex="0" data-interval="{self.interval_ms}" '
             f'data-step="{1 if n else 0}" data-total="{n}"{quiz}>',
-            f'<div class="gw-title">{html.escape(self.title)}</div>',
+            # one line; the whole title on hover
+            f'<div class="gw-title" title="{title}">{title}</div>',
         ]
         if not n:
             parts.append('<p class="gw-caption">Nothing to step through: the root is a leaf.</p>')
@@ -445,16 +435,50 @@ class BackwardPlayer:
         return write_atomic(path, self.html())
 
     def png(self) -> bytes:
-        """The final state (after backward) as PNG, saying to run the cell to step through."""
+        """The final state (after backward) as PNG, saying to run the cell to step through.
+
+        At most 840 pixels wide; drawn top to bottom instead if that is the only way its
+        text stays readable there.
+        """
         if self._png is None:
-            self._png = shown_png(self.final_dot, render(self.final_dot, "svg").decode("utf-8"))
+            dot = self.final_dot
+            svg = render(dot, "svg").decode("utf-8")
+            if self.narrow_dot and png_dpi(svg_size(svg)[0], SHOWN_PX) / 72 < READABLE_SCALE:
+                narrow = render(self.narrow_dot, "svg").decode("utf-8")
+                if svg_size(narrow)[0] < svg_size(svg)[0]:
+                    dot, svg = self.narrow_dot, narrow
+            self._png = shown_png(dot, svg)
         return self._png
 
     def _repr_html_(self) -> str:
-        return self.fragment()
+        return self._notebook_html()
+
+    def _notebook_html(self) -> str:
+        """The player for a notebook: its final state as a PNG, replaced by the player when the
+        output's script runs.
+
+        An untrusted notebook (a fresh clone) still shows its HTML, sanitized: no script, no
+        style. The player's markup is therefore written by the script itself, so that without
+        it the reader sees the picture, not the player's bare buttons and texts.
+        """
+        fragment = self.fragment()
+        start = fragment.rindex("<script>")
+        markup, script = fragment[:start], fragment[start + len("<script>") : -len("</script>")]
+        key = hashlib.sha1(markup.encode("utf-8")).hexdigest()[:12]  # the same on every run
+        picture = ""
+        if self.final_dot:
+            png = base64.b64encode(self.png()).decode("ascii")
+            alt = html.escape(f"{self.title}: the final state (run the cell to step through)")
+            picture = f'<img src="data:image/png;base64,{png}" alt="{alt}">'
+        build = json.dumps(markup, ensure_ascii=False).replace("</", "<\\/")
+        return (
+            f'<div id="gw-embed-{key}">{picture}<script>'
+            f'document.getElementById("gw-embed-{key}").innerHTML = {build};\n'
+            f"{script}</script></div>"
+        )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle: dict[str, Any] = {"text/html": self.fragment(), "text/plain": repr(self)}
+        bundle: dict[str, Any] = {"text/html": self._notebook_html(), "text/plain": repr(self)}
         if self.final_dot:
             bundle["image/png"] = self.png()
         return bundle
@@ -478,8 +502,10 @@ _LEGEND = (
 
 _QUIZ_BAR = (
     '<div class="gw-quiz">'
-    '<span class="gw-quiz-help">Gradient quiz: at each backward step, type the gradient each '
-    "edge passes on (upstream × local) and press Enter, or press “show me”.</span>"
+    '<span class="gw-quiz-help">Gradient quiz: at each backward step, for each input of the '
+    "current node, first give the local derivative, then the gradient the input gets (the "
+    "gradient on the current node × the local derivative). Enter checks, at the precision you "
+    "type; “show me” gives the answer.</span>"
     '<span class="gw-score" aria-live="polite"></span>'
     '<button type="button" class="gw-restart" title="clear the answers and ask again">'
     "start again</button>"
@@ -488,7 +514,7 @@ _QUIZ_BAR = (
 
 _QUIZ_LEGEND = _LEGEND.replace(
     '<span><i class="gw-key gw-key-pending">',
-    '<span><i class="gw-key gw-key-asking"></i>edge asked about (label: upstream × local = ?)'
+    '<span><i class="gw-key gw-key-asking"></i>edge asked about (label: what is asked)'
     '</span><span><i class="gw-key gw-key-pending">',
 )
 
@@ -564,7 +590,15 @@ def _table(
                         "complete": e.complete,
                         "equation": e.equation,
                         "edge": e.edge,
-                        **({"question": e.question, "exact": repr(e.contribution)} if quiz else {}),
+                        **(
+                            {
+                                "question": e.question,
+                                "exact": repr(e.contribution),
+                                "localExact": repr(e.local),
+                            }
+                            if quiz
+                            else {}
+                        ),
                     }
                     for e in f.edges
                 ],
@@ -572,7 +606,7 @@ def _table(
         )
     table: dict[str, Any] = {"root": len(order) - 1, "nodes": nodes, "steps": steps}
     if quiz:
-        table["quiz"] = {"tolerance": QUIZ_TOLERANCE}
+        table["quiz"] = {"judged": "at the precision typed"}
     return table
 
 
@@ -590,30 +624,27 @@ def backward_player(
     ``options`` are :func:`backward_frames`'s (precision, model, collapse,
     max_frames...). Like ``backward()``, it fills every ``.grad``.
 
-    With ``quiz=True`` the page is an exercise: before each backward step it
-    asks for the gradient each edge passes on (the chain-rule product, with its
-    formula and known numbers shown, the result hidden), checks the typed number
-    (right within :data:`QUIZ_TOLERANCE`, absolute or relative, or as the
-    product of the rounded numbers shown), then reveals the answer; "show me"
-    reveals it unanswered. The score ("7 of 9 right") shows at the end, and
-    "start again" clears it. Forward steps are shown as usual. The saved PNG
-    (for untrusted notebooks) then shows the values without any gradient.
+    With ``quiz=True`` the page is an exercise in the chain rule: at each
+    backward step, for each input of the current node, it asks first for the
+    local derivative (``∂n3/∂a``, with the node's computation beside it), then
+    for the gradient the input gets (the gradient on the current node, read off
+    the graph, times that local derivative). A typed number is judged at its own
+    precision (``0.07`` for 0.070650... is right to 2 decimals, and the page
+    says so; the product of the rounded numbers shown is right too). A wrong
+    answer gets the hints :func:`gradwalk.exercises.check_gradients` gives
+    (sign flipped, only the local derivative, only the upstream gradient, a
+    factor off) and another try; "show me" reveals the answer. The score
+    counts answers right at the first try; "start again" clears it. Forward
+    steps are shown as usual. The saved PNG (for untrusted notebooks) then
+    shows the values without any gradient.
     """
     if not isinstance(quiz, bool):
         raise TypeError(f"quiz must be True or False, not {type(quiz).__name__}")
     if quiz and title == "Forward and backward pass":
         title = "Gradient quiz: the forward pass, then you compute the backward pass"
-    allowed = {"rankdir", "precision", "model", "params", "color_by", "collapse", "max_nodes"}
-    allowed |= {"max_frames", "legend"}
-    unknown = sorted(set(options) - allowed)
-    if unknown:
-        raise TypeError(f"backward_player got unexpected options: {', '.join(unknown)}")
-    get = options.get
     structure, view, _ = _setup(
-        root, grad, "backward_player", get("rankdir", "LR"), get("precision", 4),
-        get("model"), get("params"), get("color_by", "role"), get("collapse", "auto"),
-        get("max_nodes", 300), get("max_frames", MAX_FRAMES), get("legend", True),
-    )  # fmt: skip
+        root, grad, "backward_player", _Options.of("backward_player", **options)
+    )
     edge_ids = _edge_ids(structure, view.collapse)
     forward, backward = _record(structure, float(grad), view.precision, edge_ids)
     table = _table(structure, forward, backward, view, edge_ids, quiz)
@@ -642,7 +673,7 @@ def backward_player(
             for e in s["edges"]
             if e["edge"]
         }
-    svg = render(structure.dot(view), "svg").decode("utf-8")
+    svg = render(dot_text(structure, view), "svg").decode("utf-8")
     # The final state, for the PNG a saved notebook shows (a quiz's: no gradient, no answer).
     view.datas = None
     view.grads = [None] * n if quiz else [v.grad for v in structure.order]
@@ -652,11 +683,16 @@ def backward_player(
     view.notes = [*view.notes, note]
     view.edge_labels = None
     view.data_widths = view.grad_widths = None  # no texts to change: cells fit their text
-    final_dot = structure.dot(view)
+    final_dot = dot_text(structure, view)
+    narrow_dot = ""
+    if view.rankdir in ("LR", "RL"):  # in case the picture is too wide for a notebook
+        view.rankdir = "TB"
+        narrow_dot = dot_text(structure, view)
     return BackwardPlayer(
         svg,
         table,
         final_dot=final_dot,
+        narrow_dot=narrow_dot,
         frames=backward,
         title=title,
         interval_ms=interval_ms,
