@@ -73,9 +73,9 @@ def test_every_lesson_is_rendered_with_its_text_and_outputs(notebook: Path) -> N
         if line.startswith("#")
     ]
     assert headings, notebook.name
-    plain = re.sub(r"[`*_]", "", text)
+    plain = "".join(re.sub(r"[`*_]", "", text).split())  # markup and spacing aside
     for heading in headings:  # every heading of the lesson's text is on the page
-        assert _text(heading) in plain, heading
+        assert "".join(heading.split()) in plain, heading
     outputs = sum(len(c.get("outputs", [])) for c in cells if c["cell_type"] == "code")
     assert page.count("jp-OutputArea-output") >= outputs  # every output, as run for the site
     # the hidden cell holds the exercises' answers: its output is shown, its code is not
@@ -83,6 +83,16 @@ def test_every_lesson_is_rendered_with_its_text_and_outputs(notebook: Path) -> N
     for cell in hidden:
         lines = [ln.strip() for ln in "".join(cell["source"]).splitlines() if len(ln.strip()) > 25]
         assert lines and not any(_text(ln) in text for ln in lines[:5]), notebook.name
+
+
+def test_every_table_of_contents_link_lands_on_its_heading() -> None:
+    for page in sorted(SITE.rglob("*.html")):
+        if page.name == "404.html" or "out" in page.relative_to(SITE).parts:
+            continue
+        text = page.read_text(encoding="utf-8")
+        anchors = set(re.findall(r'href="#([^"]+)" class="md-nav__link"', text))
+        ids = set(re.findall(r'\bid="([^"]+)"', text))
+        assert anchors - ids == set(), page.relative_to(SITE)
 
 
 def test_every_page_a_lesson_writes_is_embedded_in_it() -> None:

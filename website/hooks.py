@@ -62,7 +62,29 @@ def _prune(nav: Any, docs_dir: Path) -> Any:
     return nav
 
 
+def _toc_of_notebook(fpath: str, toc_depth: int) -> tuple[list[Any], str | None]:
+    """A lesson's table of contents from its Markdown cells, as the page renders them.
+
+    mkdocs-jupyter reads the headings from a Markdown export that drops inline code, so a
+    heading such as ``4. `_backward`, one node at a time`` lost its words and its link.
+    """
+    import markdown
+    import nbformat
+    from markdown.extensions.toc import TocExtension
+
+    nb = nbformat.read(fpath, as_version=4)
+    body = "\n\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+    md = markdown.Markdown(extensions=["fenced_code", TocExtension(toc_depth=toc_depth)])
+    md.convert(body)
+    tokens: list[Any] = md.toc_tokens  # type: ignore[attr-defined]
+    title = next((t["name"] for t in tokens if t["level"] == 1), None)
+    return tokens, title
+
+
 def on_config(config: Any) -> Any:
+    import mkdocs_jupyter.plugin
+
+    mkdocs_jupyter.plugin._get_nb_toc_tokens = _toc_of_notebook
     if config.get("nav"):
         config["nav"] = _prune(config["nav"], Path(config["docs_dir"]))
     return config
