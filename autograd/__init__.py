@@ -72,7 +72,19 @@ __all__ = [
     "topological_order",
     "trace",
 ]
-__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":  # one version: the installed distribution's metadata
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("gradwalk")
+        except PackageNotFoundError:  # a source tree that was never installed
+            return "0+unknown"
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+
+
 #: Marks this package as the gradwalk engine (another project also installs a package named
 #: ``autograd``; the ``gradwalk`` command checks for this before it starts).
 __gradwalk_engine__ = True

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from . import _math
 from .ops import Op
@@ -217,7 +217,7 @@ def cross_entropy(
         )
     n = len(seq[0])
     terms = []
-    for i, (z, t) in enumerate(zip(seq, target)):  # type: ignore[call-overload]
+    for i, (z, t) in enumerate(zip(seq, cast(Sequence[Any], target))):
         if not _is_sequence(z) or len(z) != n:
             got = len(z) if _is_sequence(z) else type(z).__name__
             raise ValueError(f"cross_entropy: logits[{i}] must be a list of {n} logits, got {got}")

@@ -16,7 +16,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from .deadrelu import DeadReluWarning, _stalled, dead_relu_layers
 from .functional import (
@@ -211,7 +211,7 @@ def _check_all(
 ) -> None:
     """All of ``X`` and ``y`` checked before training starts (positions named in the error)."""
     nin = getattr(model, "nin", None)
-    _check_samples(X, int(nin) if _is_int(nin) else None, f"{who} X")
+    _check_samples(X, int(cast(int, nin)) if _is_int(nin) else None, f"{who} X")
     n_out = _out_size(model, X[0]) if isinstance(loss, str) else None
     _check_targets(y, loss, n_out, f"{who} y")
 
@@ -219,7 +219,7 @@ def _check_all(
 def _mse(outputs: list[Any], targets: list[Any]) -> Value:
     """MSE; an int target with a list output is read as a one-hot class vector."""
     fixed = [
-        one_hot(t, len(o))
+        one_hot(int(t), len(o))
         if isinstance(o, list) and isinstance(t, numbers.Integral) and not isinstance(t, bool)
         else t
         for o, t in zip(outputs, targets)
@@ -446,7 +446,7 @@ def _note_interrupt(
     done = history.iterations
     steps = getattr(optimizer, "steps", None)
     if _is_int(steps) and _is_int(steps_before):
-        done = int(steps) - int(steps_before)  # counted by the optimizer, in step with its params
+        done = int(cast(int, steps)) - int(cast(int, steps_before))  # counted by the optimizer
     history.iterations = done
     history.stopped = (epoch, done - epoch * per_epoch)
     exc.history = history  # type: ignore[attr-defined]

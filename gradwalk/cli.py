@@ -15,9 +15,9 @@ Every option is checked before any work. Bad input and a failure while
 writing a file are one line on stderr (``gradwalk render: error: ...``) and
 exit code 2; Ctrl-C is 130, with a line saying where it stopped and what was
 written (also when it lands in a finalizer, where Python would ignore it). At
-start-up, before importing the engine, :func:`main` checks that ``autograd`` is
-this project's (not HIPS autograd). This module imports only the standard
-library at import time.
+start-up, before importing the engine, :func:`main` checks that ``autograd`` and
+``viz`` are this project's (not HIPS autograd, not the package index's ``viz``).
+This module imports only the standard library at import time.
 """
 
 from __future__ import annotations
@@ -219,9 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
         "train", "train an MLP on a dataset (digits, moons)", _TRAIN_DESCRIPTION, _TRAIN_EPILOG
     )
     datasets = train.add_subparsers(dest="dataset", metavar="DATASET", required=True)
-    from . import moons, train  # each dataset's subcommand owns its parser
+    from . import moons  # each dataset's subcommand owns its parser
+    from . import train as digits
 
-    train.add_parser(datasets)
+    digits.add_parser(datasets)
     moons.add_parser(datasets)
 
     examples = add(
@@ -297,12 +298,12 @@ class _GuardedStream:
 
 
 def _check_engine() -> None:
-    """A one-line error (exit 2) if ``autograd`` is another package of that name."""
-    from .engine_check import FOREIGN_HINT, foreign_autograd
+    """A one-line error (exit 2) if ``autograd`` or ``viz`` is another package of that name."""
+    from .engine_check import clash
 
-    problem = foreign_autograd()
+    problem = clash()
     if problem is not None:
-        raise CommandError(f"{printable(problem)}; {FOREIGN_HINT}")
+        raise CommandError(printable(problem))
 
 
 def _run(argv: Sequence[str] | None, state: dict[str, str]) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["CommandError", "UsageError"]
+import importlib.util
+
+__all__ = ["CommandError", "UsageError", "need"]
 
 
 class CommandError(Exception):
@@ -21,3 +23,12 @@ class UsageError(CommandError):
 
     def __init__(self, prog: str, message: str) -> None:
         super().__init__(message, 2, prog)
+
+
+def need(module: str, purpose: str, extra: str = "examples") -> None:
+    """A runtime error (exit 1) naming the extra to install when ``module`` is missing."""
+    if importlib.util.find_spec(module) is None:
+        raise CommandError(
+            f"{purpose} needs {module}, which is not installed: pip install 'gradwalk[{extra}]'",
+            1,
+        )

@@ -26,6 +26,7 @@ import ast
 import keyword
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
+from typing import cast
 
 from autograd import Value, no_grad
 
@@ -51,7 +52,7 @@ FUNCTIONS: dict[str, Callable[[Value], Value]] = {
     "abs": Value.__abs__,
 }
 
-_BINOPS: dict[type[ast.operator], Callable[[Value | float, Value | float], Value]] = {
+_BINOPS: dict[type[ast.operator], Callable[[Value | float, Value | float], Value | float]] = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
     ast.Mult: lambda a, b: a * b,
@@ -161,7 +162,7 @@ class Expression:
             out = _build(self.tree, leaves)
         except RecursionError:
             raise ExpressionError("expression is too long or too deeply nested") from None
-        if type(out) is not Value:  # a constant expression: one leaf
+        if not isinstance(out, Value):  # a constant expression: one leaf
             out = Value(out)
         return out, leaves
 
@@ -286,16 +287,16 @@ def parse(source: str) -> Expression:
 def _build(node: ast.expr, leaves: Mapping[str, Value]) -> Value | float:
     """The Value (or, for a constant sub-expression, the float) that ``node`` computes."""
     if isinstance(node, ast.Constant):
-        return float(node.value)
+        return float(cast(float, node.value))  # _check let only numbers through
     if isinstance(node, ast.Name):
         return leaves[node.id]
     if isinstance(node, ast.BinOp):
         a = _build(node.left, leaves)
         b = _build(node.right, leaves)
         op = _BINOPS[type(node.op)]
-        if type(a) is not Value and type(b) is not Value:
+        if not isinstance(a, Value) and not isinstance(b, Value):
             with no_grad():  # fold constants with the engine's float semantics
-                return op(Value(a), b).data
+                return cast(Value, op(Value(a), b)).data
         return op(a, b)
     if isinstance(node, ast.UnaryOp):
         a = _build(node.operand, leaves)
@@ -305,7 +306,7 @@ def _build(node: ast.expr, leaves: Mapping[str, Value]) -> Value | float:
     if isinstance(node, ast.Call):
         fn = FUNCTIONS[node.func.id]  # type: ignore[attr-defined]
         a = _build(node.args[0], leaves)
-        if type(a) is not Value:
+        if not isinstance(a, Value):
             with no_grad():
                 return fn(Value(a)).data
         return fn(a)

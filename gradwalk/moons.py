@@ -19,6 +19,7 @@ from typing import Any
 
 from autograd.nn import MLP, SGD, History, accuracy, fit
 
+from .errors import need
 from .files import check_output_file
 from .options import Formatter, integer, positive_float
 from .train import Output, write_outputs
@@ -36,7 +37,9 @@ def load_moons(
     try:
         from sklearn.datasets import make_moons
     except ImportError as e:  # pragma: no cover - scikit-learn is in the examples extra
-        raise ImportError("the moons data needs scikit-learn: pip install scikit-learn") from e
+        raise ImportError(
+            "the moons data needs scikit-learn: pip install 'gradwalk[examples]'"
+        ) from e
     X, y = make_moons(n_samples=n_samples, noise=noise, random_state=seed)
     return X.tolist(), [1 if t else -1 for t in y.tolist()]
 
@@ -161,6 +164,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``gradwalk train moons`` with parsed ``args``; return the exit status."""
+    need("sklearn", "the moons data")
     every = max(1, args.epochs // 10)
 
     def report(epoch: int, history: History) -> None:

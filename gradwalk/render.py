@@ -10,7 +10,7 @@ from typing import Any
 
 from autograd import Value
 
-from .errors import CommandError
+from .errors import CommandError, need
 from .expr import parse, parse_assignments
 from .files import atomic_write, check_output_file, human_size
 from .text import printable
@@ -118,6 +118,8 @@ def cmd_render(args: argparse.Namespace) -> int:
             )
         kind = RENDER_FORMATS[path.suffix.lower()]
         check_output_file(path, "output")
+        if kind != "DOT source":  # laid out and drawn by pygraphviz
+            need("pygraphviz", f"drawing the {kind} ({path.suffix.lower()})", "viz")
         load_viz()
     out, leaves = expression.evaluate(values)
     if args.wrt is not None:

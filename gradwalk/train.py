@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 from collections.abc import Callable
@@ -13,7 +12,7 @@ from typing import Any
 
 from viz._files import write_atomic
 
-from .errors import CommandError
+from .errors import CommandError, need
 from .files import check_output_dir, check_output_file, human_size
 from .options import (
     MAX_LAYER,
@@ -157,15 +156,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     digits.add_argument("--no-progress", action="store_true", help="no progress bar")
     return digits
-
-
-def need(module: str, purpose: str) -> None:
-    """A runtime error (exit 1) naming the extra to install when ``module`` is missing."""
-    if importlib.util.find_spec(module) is None:
-        raise CommandError(
-            f"{purpose} needs {module}, which is not installed: pip install 'gradwalk[examples]'",
-            1,
-        )
 
 
 def say(line: str) -> None:

@@ -10,6 +10,18 @@ Rendering happens in-process with pygraphviz (``pip install 'gradwalk[viz]'``);
 no system Graphviz is needed.
 """
 
+import autograd as _autograd
+
+if not getattr(_autograd, "__gradwalk_engine__", False):
+    raise ImportError(
+        "'autograd' is another package of that name "
+        f"(from {getattr(_autograd, '__file__', None)}), probably HIPS autograd installed over "
+        "gradwalk's engine; uninstall it (pip uninstall autograd), then "
+        "reinstall gradwalk over it (pip install --force-reinstall --no-deps with the gradwalk "
+        "wheel you installed, or -e . in a checkout), or keep each in a venv of its own",
+        name="viz",
+    )
+
 from .graph import (
     COLLAPSE_MODES,
     COLOR_MODES,
@@ -40,3 +52,6 @@ __all__ = [
     "live_view",
     "save_replay",
 ]
+#: Marks this package as gradwalk's graphs (the package index has another ``viz``; the
+#: ``gradwalk`` command checks for this before it starts).
+__gradwalk_viz__ = True

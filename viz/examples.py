@@ -62,6 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, OSError) as exc:
         print(f"python -m viz.examples: {exc}", file=sys.stderr)
         return 2
+    except ImportError as exc:  # pygraphviz missing: the message names the extra to install
+        print(f"python -m viz.examples: {exc}", file=sys.stderr)
+        return 1
     print(f"wrote {path}")
     return 0
 
