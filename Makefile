@@ -59,9 +59,10 @@ format: $(VENV)/dev.stamp
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-## make bench: speed and memory against micrograd, torch and plain floats
+## make bench: speed and memory against micrograd, torch and plain floats; the traced step
 bench: $(VENV)/dev.stamp
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/trace_bench.py
 
 clean:
 	rm -rf $(VENV) out site build dist .pytest_cache .hypothesis .ruff_cache .mypy_cache
