@@ -9,15 +9,24 @@ Prints, from one run:
   the traced step's ratio to the float floor (target <= 0.5), and whether one
   traced step leaves every weight bit-identical to one eager step;
 * the time to trace and compile that model's step (target <= 0.3 s);
-* digits: ``gradwalk.digits.train()`` with its defaults, end to end, eager
-  (``compiled=False``) against traced (target >= 3x), with both accuracies.
+* digits: ``gradwalk.digits.train()`` with its defaults, eager
+  (``compiled=False``) against traced, with both accuracies;
+* with ``--baseline REV``: the command ``gradwalk train digits`` end to end
+  (start-up, data, training, evaluation), another revision's tree against
+  this one, run in turn three times each (target: this tree >= 3x faster
+  than the tree before the trace).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import struct
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,6 +46,8 @@ from bench import (
 
 from autograd import Trace, trace
 from autograd.nn import MLP
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def trace_moons(model: MLP, X: list, Y: list) -> Trace:
@@ -150,15 +161,52 @@ def bench_digits() -> None:
     print(f"  traced is {times['eager'] / times['traced']:.1f}x faster end to end")
 
 
+def bench_command(rev: str) -> None:
+    """``gradwalk train digits`` as a user runs it: ``rev``'s tree against this one, in turn."""
+    print(f"\ngradwalk train digits, end to end: {rev} against this tree (3 runs each, in turn)")
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp) / "baseline"
+        old.mkdir()
+        archive = Path(tmp) / "baseline.tar"
+        with archive.open("wb") as f:
+            subprocess.run(["git", "archive", rev], cwd=ROOT, stdout=f, check=True)
+        with tarfile.open(archive) as tar:
+            tar.extractall(old, filter="data")
+        times: dict[str, list[float]] = {rev: [], "this tree": []}
+        for _ in range(3):
+            for name, tree in ((rev, old), ("this tree", ROOT)):
+                env = {**os.environ, "PYTHONPATH": str(tree)}
+                start = time.perf_counter()
+                out = subprocess.run(
+                    [sys.executable, "-m", "gradwalk", "train", "digits"],
+                    cwd=tmp,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                times[name].append(time.perf_counter() - start)
+                acc = re.findall(r"test accuracy ([0-9.]+%)", out.stdout)[-1]
+                print(f"  {name:12s} {times[name][-1]:6.2f} s   test accuracy {acc}")
+    best = {k: min(v) for k, v in times.items()}
+    print(
+        f"  this tree is {best[rev] / best['this tree']:.1f}x faster end to end "
+        f"(fastest runs: {best[rev]:.2f} s against {best['this tree']:.2f} s)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--no-digits", action="store_true", help="skip the digits comparison")
+    parser.add_argument("--baseline", metavar="REV", help="also time the command against REV")
     args = parser.parse_args()
     print(f"Python {sys.version.split()[0]}; every figure is from this run.\n")
     bench_moons(args.quick)
     if not args.no_digits:
         bench_digits()
+    if args.baseline:
+        bench_command(args.baseline)
 
 
 if __name__ == "__main__":

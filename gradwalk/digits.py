@@ -16,11 +16,14 @@ scikit-learn is imported only when the data is loaded.
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import itertools
 import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from autograd import no_grad
@@ -50,19 +53,35 @@ def load(binarize: bool = False) -> tuple[list[list[float]], list[int]]:
     """
     if not isinstance(binarize, bool):
         raise TypeError(f"binarize must be a bool, not {type(binarize).__name__}")
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError as e:  # pragma: no cover - an optional extra
-        raise ImportError(
-            "the digits data ships with scikit-learn: pip install 'gradwalk[examples]'"
-        ) from e
-    data = load_digits()
-    images = data.data.tolist()
+    images, labels = _shipped_digits()
     if binarize:
         X = [[1.0 if p > 7 else 0.0 for p in img] for img in images]
     else:
         X = [[p / 16.0 for p in img] for img in images]
-    return X, [int(t) for t in data.target]
+    return X, labels
+
+
+def _shipped_digits() -> tuple[list[list[float]], list[int]]:
+    """The grey levels and labels of scikit-learn's bundled digits file.
+
+    Read straight from the CSV file scikit-learn ships (importing scikit-learn
+    itself takes about a second, most of a short training run's start-up);
+    through ``sklearn.datasets.load_digits`` where that file is not found.
+    """
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or spec.origin is None:
+        raise ImportError(
+            "the digits data ships with scikit-learn: pip install 'gradwalk[examples]'"
+        )
+    path = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz"
+    if path.is_file():
+        with gzip.open(path, "rt", encoding="ascii") as f:
+            rows = [[float(v) for v in line.split(",")] for line in f if line.strip()]
+        return [r[:-1] for r in rows], [int(r[-1]) for r in rows]
+    from sklearn.datasets import load_digits  # pragma: no cover - another layout
+
+    data = load_digits()  # pragma: no cover
+    return data.data.tolist(), [int(t) for t in data.target]  # pragma: no cover
 
 
 def split(
