@@ -115,3 +115,17 @@ def test_importing_the_harness_does_not_load_sklearn() -> None:
         env={**__import__("os").environ, "PYTHONPATH": root},
     )
     assert out.stdout.strip() == "False"
+
+
+def test_the_digits_read_from_the_shipped_file_are_scikit_learns() -> None:
+    from sklearn.datasets import load_digits
+
+    from gradwalk.digits import load
+
+    reference = load_digits()
+    X, y = load()
+    assert X == [[p / 16.0 for p in row] for row in reference.data.tolist()]
+    assert y == [int(t) for t in reference.target]
+    Xb, yb = load(binarize=True)
+    assert Xb == [[1.0 if p > 7 else 0.0 for p in row] for row in reference.data.tolist()]
+    assert yb == y
