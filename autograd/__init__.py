@@ -26,6 +26,10 @@ gradients that apply themselves as torch does). The optional chapters:
 6. ``higher.py``: ``grad`` and ``create_graph`` (second derivatives).
 7. ``modes.py``: ``no_grad``, ``detect_anomaly``, ``gc_paused``.
 8. ``serial.py``: copies and pickles at any depth.
+9. ``tracing.py`` and ``codegen.py``: ``trace``, a function's forward and
+   backward pass recorded once and written out as straight-line Python (one
+   ``g_x += g_out * local`` line per edge) that replays with ``backward()``'s
+   bits; ``traced_fit.py`` runs ``fit``'s steps on it.
 
 Beside them, never imported by chapters 1-3: ``viewing.py`` (what the players
 read: ``Edge``, ``inputs``, ``backward_steps``...), ``userops.py``
