@@ -26,7 +26,7 @@ from typing import Any, cast
 
 from . import _math
 from .ops import Op
-from .value import Value
+from .value import Value, apply
 
 __all__ = [
     "binary_cross_entropy",
@@ -302,7 +302,7 @@ def binary_cross_entropy(
         _check_probability(x)
         if not 0.0 <= t <= 1.0:
             raise ValueError(f"binary_cross_entropy target must be in [0, 1], got {t!r}")
-        terms.append(BCE(x, t))
+        terms.append(apply(BCE, x, t))
     return _mean(terms)
 
 
@@ -319,7 +319,7 @@ def binary_cross_entropy_with_logits(
     for x, t in _flat_pairs(input, target, "binary_cross_entropy_with_logits"):
         x = _as_value(x, "binary_cross_entropy_with_logits input")
         t = _as_number(t, "binary_cross_entropy_with_logits target")
-        terms.append(BCE_WITH_LOGITS(x, t))
+        terms.append(apply(BCE_WITH_LOGITS, x, t))
     return _mean(terms)
 
 

@@ -67,6 +67,14 @@ class Value:
 
     __slots__ = ("data", "grad", "label", "_fn", "_parents", "_locals", "_operands", "_seq",
                  "__dict__")  # fmt: skip
+    data: float
+    grad: float
+    label: str
+    _fn: Op | None
+    _parents: tuple[Value, ...]
+    _locals: tuple[float, ...]
+    _operands: Any
+    _seq: int
 
     def __init__(self, data: Number, _children: tuple = (), _op: str = "", label: str = ""):
         if type(label) is not str:

@@ -86,13 +86,15 @@ def formula(op: Op, node: Value, i: int) -> str:
 def edges_of(node: Value) -> list[tuple[Any, Any, str, str]]:
     """``(parent, stored local, operand name, formula)`` for each Value operand of ``node``."""
     op = node._fn
+    if op is None:  # a leaf has no edges
+        return []
     own = getattr(op, "edges_of", None)  # the fused neuron's, a lecture-made op's
     if own is not None:
         return own(node)  # type: ignore[no-any-return]
     locals_ = iter(node._locals)
     return [
-        (x, next(locals_), "ab"[i], formula(op, node, i))  # type: ignore[arg-type]
-        for i, x in enumerate(op.inputs_of(node))  # type: ignore[union-attr]
+        (x, next(locals_), "ab"[i], formula(op, node, i))
+        for i, x in enumerate(op.inputs_of(node))
         if type(x) is Value
     ]
 
