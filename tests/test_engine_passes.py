@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import random
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -192,6 +193,15 @@ def _interrupter(delay: float) -> threading.Thread:
 def _run_with_interrupts(run: Callable[[], None], nodes: list[Value], trials: int) -> int:
     """Run ``run`` ``trials`` times, each with a SIGINT at a random moment; after each
     check every node's ``.grad``: as before the pass, or as after a complete pass."""
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # the interrupter needs the GIL to send its signal mid-pass
+    try:
+        return _trials(run, nodes, trials)
+    finally:
+        sys.setswitchinterval(switch)
+
+
+def _trials(run: Callable[[], None], nodes: list[Value], trials: int) -> int:
     for v in nodes:
         v.grad = 0.0
     start = time.perf_counter()
