@@ -67,14 +67,6 @@ class Value:
 
     __slots__ = ("data", "grad", "label", "_fn", "_parents", "_locals", "_operands", "_seq",
                  "__dict__")  # fmt: skip
-    data: float
-    grad: float
-    label: str
-    _fn: Op | None
-    _parents: tuple[Value, ...]
-    _locals: tuple[float, ...]
-    _operands: Any
-    _seq: int
 
     def __init__(self, data: Number, _children: tuple = (), _op: str = "", label: str = ""):
         if type(label) is not str:
@@ -82,9 +74,10 @@ class Value:
         self.data = number(data, "Value data")
         self.grad = 0.0
         self.label = label
-        self._fn = None
-        self._parents = self._locals = ()
-        self._operands = None
+        self._fn: Op | None = None
+        self._parents: tuple[Value, ...] = ()
+        self._locals: tuple[float, ...] = ()
+        self._operands: Any = None
         self._seq = 0
         if _children or _op:  # a node made the micrograd lecture's way (lecture.py)
             self._lecture_init(_children, _op)  # type: ignore[attr-defined]
