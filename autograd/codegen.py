@@ -210,8 +210,7 @@ class Writer:
                 self.backward.append(f"g_{root} += seed")
         elif id(self.root) in self.needs:
             self.backward.append(f"g_{root} = seed")
-            for k in range(0, len(inner), 8):
-                self.backward.append(" = ".join(f"g_{x}" for x in inner[k : k + 8]) + " = 0.0")
+            self.backward += chained([f"g_{x}" for x in inner], "0.0")
         for n in reversed(self.nodes):
             if id(n) in self.needs:
                 self.backward_of(n)
@@ -420,10 +419,7 @@ class Parts:
         self.params = [w.names.of[id(p)] for p in w.params]
         root = w.names.of[id(w.root)]
         self.read = [f"{p} = P[{i}].data" for i, p in enumerate(self.params)]
-        self.zero = [
-            " = ".join(f"g_{p}" for p in self.params[k : k + 8]) + " = -0.0"
-            for k in range(0, len(self.params), 8)
-        ]
+        self.zero = chained([f"g_{p}" for p in self.params], "-0.0")
         self.forward = ["# forward: one line per operation", *w.forward]
         self.backward = (
             ["# backward: each gradient starts at 0; each edge adds g_out * local", *w.backward]
@@ -466,6 +462,20 @@ class Parts:
         lines.append(f"        values[k] = {self.value}")
         lines.append(f"    return values, {self.totals}")
         return "\n".join(lines) + "\n"
+
+
+def chained(names: list[str], value: str, width: int = 72) -> list[str]:
+    """``a = b = ... = value`` lines, each at most about ``width`` characters."""
+    lines: list[str] = []
+    line: list[str] = []
+    for name in names:
+        if line and len(" = ".join([*line, name, value])) > width:
+            lines.append(" = ".join([*line, value]))
+            line = []
+        line.append(name)
+    if line:
+        lines.append(" = ".join([*line, value]))
+    return lines
 
 
 def indent(lines: list[str], depth: int) -> list[str]:
