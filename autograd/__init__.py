@@ -12,14 +12,16 @@ in this order, which is also the order in which its modules import each other
 
 1. ``ops.py`` (121): the op table. Each op is a forward with torch semantics,
    and one derivative rule per operand, written as the derivative.
-2. ``value.py`` (115): ``Value``, its fields, and node creation (``apply``).
+2. ``value.py`` (116): ``Value``, its fields, and node creation (``apply``).
 3. ``backward.py`` (60): the walk, and the loop that passes each node's
    gradient on to its parents.
 
-Chapters 1-3 are the whole of backprop (296 lines of code) and import
-nothing of the engine but each other and two private float helpers below
-them: ``_math.py`` (floats with torch's semantics) and ``_exact.py`` (local
-gradients that apply themselves as torch does). The optional chapters:
+Chapters 1-3 are the whole of backprop (297 lines of code) and import
+nothing of the engine but each other and private modules below them:
+``_math.py`` (floats with torch's semantics), ``_exact.py`` (local gradients
+that apply themselves as torch does) and ``_views.py`` (declarations, for type
+checkers, of the properties ``viewing.py`` adds to ``Value``). The optional
+chapters:
 
 4. ``exact.py``: how a local gradient is applied so results are torch's bits.
 5. ``fused.py``: ``dense``, a whole neuron as one node (the speed).

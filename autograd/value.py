@@ -25,6 +25,7 @@ import threading
 from typing import Any
 
 from . import ops
+from ._views import Views
 from .backward import backward
 from .ops import FLOAT, Op
 
@@ -55,7 +56,7 @@ def number(x: object, what: str) -> float:
     raise TypeError(f"{what} must be a real number (int or float), not {type(x).__name__}")
 
 
-class Value:
+class Value(Views):
     """A scalar in a computation graph: its ``data``, its ``grad`` and how it was made.
 
     ``Value(2.0, label="a")`` is a leaf. Arithmetic with Values (or numbers on

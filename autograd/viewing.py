@@ -151,14 +151,18 @@ def _dense_parts(self: Value) -> tuple[Sequence[Value], tuple, Value | float] | 
     return None if parts is None else parts(self)  # type: ignore[no-any-return]
 
 
-Value.op = property(_op)  # type: ignore[attr-defined]
-Value.op_name = property(_op_name)  # type: ignore[attr-defined]
-Value.is_leaf = property(_is_leaf)  # type: ignore[attr-defined]
-Value.inputs = property(_inputs)  # type: ignore[attr-defined]
-Value.parents = property(_parents)  # type: ignore[attr-defined]
-Value.edges = property(_edges)  # type: ignore[attr-defined]
-Value.local_grads = property(_local_grads)  # type: ignore[attr-defined]
-Value.dense_parts = property(_dense_parts)  # type: ignore[attr-defined]
+# The properties ``_views.Views`` declares, attached to Value (the core never imports this).
+for _name, _get in (
+    ("op", _op),
+    ("op_name", _op_name),
+    ("is_leaf", _is_leaf),
+    ("inputs", _inputs),
+    ("parents", _parents),
+    ("edges", _edges),
+    ("local_grads", _local_grads),
+    ("dense_parts", _dense_parts),
+):
+    setattr(Value, _name, property(_get))
 
 
 # ------------------------------------------------------------------ stepping through backward
