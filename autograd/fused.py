@@ -137,6 +137,11 @@ LINEAR_RELU = FusedOp("linear_relu", "relu(Σw·x+b)", _forward_relu, key="linea
 BY_NAME.update(linear=LINEAR, linear_relu=LINEAR_RELU)
 
 
+def _data(x: Any) -> float:
+    """A Value's number, or the number itself."""
+    return x.data if type(x) is Value else x  # type: ignore[no-any-return]
+
+
 def dense(
     rows: Sequence[Sequence[Value]],
     biases: Sequence[Value | float | int | None],
@@ -196,13 +201,13 @@ def dense(
         # weights are still in the processor's cache (reading every row
         # first, then building each row's edges, misses the cache 10-12% more
         # often in benchmarks/count_step.py).
-        wd = []
+        wd: list[float] = []
         keep = wd.append
         for w in row:
             if type(w) is not Value:
                 _not_a_weight(w)
             keep(w.data)
-        z = sum(map(mul, wd, xd))
+        z: float = sum(map(mul, wd, xd))
         if b is None:
             b = 0.0
         tbias = type(b) is Value
@@ -217,7 +222,7 @@ def dense(
         out.data = d
         out.grad = 0.0
         out.label = ""
-        if hooks is not None and not hooks.record(op, [*wd, *xd, b.data if tbias else b], d):
+        if hooks is not None and not hooks.record(op, [*wd, *xd, _data(b)], d):
             out._fn, out._parents, out._locals, out._operands, out._seq = None, (), (), None, 0
             outs.append(out)
             continue
@@ -225,9 +230,9 @@ def dense(
         out._seq = seq
         out._operands = call
         if dead and isfinite(z):  # masked: passes nothing (see above)
-            out._parents = [*inner, b] if tbias and b._fn is not None else inner  # type: ignore[union-attr]
+            out._parents = [*inner, b] if tbias and b._fn is not None else inner  # type: ignore[union-attr,list-item]
             if any(map(_op_of, row)):  # a weight that is not a leaf (rare): keep it too
-                out._parents = [w for w in row if w._fn is not None] + out._parents
+                out._parents = [*(w for w in row if w._fn is not None), *out._parents]
             out._locals = ()
         elif dead:  # inf or nan, masked: each operand gets 0 * partner (see graph_rule)
             pairs = op.graph_rule(out, None)
@@ -235,7 +240,7 @@ def dense(
             out._locals = [loc for _, loc in pairs]
         elif shared_locals is not None:  # no Value input: d/dw_i = x_i for every row
             if tbias:
-                out._parents = [*row, b]
+                out._parents = [*row, b]  # type: ignore[list-item]
                 out._locals = shared_locals[1]
             else:
                 out._parents = list(row)
@@ -246,7 +251,7 @@ def dense(
             # Local gradients in a tuple of floats: the collector untracks it
             # at its first pass, so it never weighs on later collections.
             if tbias:
-                out._parents = [*row, *xv, b]
+                out._parents = [*row, *xv, b]  # type: ignore[list-item]
                 out._locals = (*xd, *wd, 1.0)
             else:
                 out._parents = [*row, *xv]

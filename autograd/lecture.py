@@ -76,8 +76,9 @@ class LectureOp(Op):
         return [(p, loc, f"x{i}", "from _backward") for i, (p, loc) in enumerate(pairs, 1)]
 
     def graph_rule(self, node: Any, M: Any) -> list[tuple[Any, Any]]:
-        if M is not None:
-            self.derivs[0](M, node)
+        rule = self.derivs[0]
+        if M is not None and rule is not None:  # the rule raises: no graph rule for this op
+            rule(M, node)
         return list(zip(node._parents, node._locals))
 
 

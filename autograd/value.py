@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 import numbers
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from . import ops
@@ -76,8 +77,8 @@ class Value(Views):
         self.grad = 0.0
         self.label = label
         self._fn: Op | None = None
-        self._parents: tuple[Value, ...] = ()
-        self._locals: tuple[float, ...] = ()
+        self._parents: Sequence[Value] = ()
+        self._locals: Sequence[float] = ()
         self._operands: Any = None
         self._seq = 0
         if _children or _op:  # a node made the micrograd lecture's way (lecture.py)

@@ -214,8 +214,8 @@ class _DotWriter:
         out.extend(free_nodes)
         current_target = None
         if view.current is not None:
-            box = self.s.box_of(view.current, collapse)
-            current_target = box if box is not None else f"o{view.current}"
+            current_box = self.s.box_of(view.current, collapse)
+            current_target = current_box if current_box is not None else f"o{view.current}"
         for n, (src, dst, consumer, _) in enumerate(edges):
             attrs = f'id="{view.prefix}e{n}"'
             if view.edge_labels and f"e{n}" in view.edge_labels:

@@ -235,21 +235,21 @@ class _Structure:
             activation = str(getattr(neurons[0], "activation", "")) if neurons else ""
             self.layers.append(_Layer(f"layer {li}", activation))
             for ni, neuron in enumerate(neurons):
-                k = len(self.neurons)
+                kn = len(self.neurons)
                 act = str(getattr(neuron, "activation", ""))
                 self.neurons.append(_Neuron(li, f"neuron {ni}", act))
-                row_of[id(neuron.w)] = k
+                row_of[id(neuron.w)] = kn
                 for j, w in enumerate(neuron.w):
                     if w is None:
                         continue
-                    weight_of.setdefault(id(w), k)
+                    weight_of.setdefault(id(w), kn)
                     if id(w) in self.index:
                         # w<layer>.<neuron>.<input>: one name per weight in the whole model
                         wname = f"w{j}" if single else f"w{li}.{ni}.{j}"
                         self.names.setdefault(self.index[id(w)], wname)
                 if neuron.b is None:
                     continue
-                bias_of.setdefault(id(neuron.b), k)
+                bias_of.setdefault(id(neuron.b), kn)
                 if id(neuron.b) in self.index:
                     self.names.setdefault(
                         self.index[id(neuron.b)], "b" if single else f"b{li}.{ni}"
@@ -450,7 +450,7 @@ class _Structure:
                 continue
             box = boxes[i]
             parts = v.dense_parts
-            inside = False
+            inside: bool | None = False
             if box is not None and parts is not None:
                 inside = rows_inside.get(id(parts[0]))
                 if inside is None:
@@ -458,21 +458,22 @@ class _Structure:
             if inside:
                 # a collapsed neuron: its weights are in its box; its inputs are shared by
                 # every neuron of the layer, so their sources are found once per input list
+                assert parts is not None and box is not None  # inside is only ever set so
                 firsts = by_inputs.get(id(parts[1]))
                 if firsts is None:
                     firsts = by_inputs[id(parts[1])] = {}
                     for x in parts[1]:
                         if type(x) is Value:
-                            pi = index[id(x)]
-                            firsts.setdefault(source[pi], pi)
+                            xi = index[id(x)]
+                            firsts.setdefault(source[xi], xi)
                 link(firsts, box, i)
                 continue
             if box is not None and all(type(x) is Value for x in v.inputs):
                 # the fast path for a collapsed node: one edge per box or value feeding it
                 firsts = {}
                 for x in v.inputs:
-                    pi = index[id(x)]
-                    firsts.setdefault(source[pi], pi)
+                    xi = index[id(x)]
+                    firsts.setdefault(source[xi], xi)
                 link(firsts, box, i)
                 continue
             target = box if box is not None else f"o{i}"
@@ -489,10 +490,10 @@ class _Structure:
                     continue
                 else:
                     key: Any = ("obj", id(x)) if shared else ("use", i, j)
-                    src = const_key.get(key)
-                    if src is None:
-                        src = const_key[key] = f"c{len(consts)}"
-                        consts[src] = x
+                    if key not in const_key:
+                        const_key[key] = f"c{len(consts)}"
+                        consts[const_key[key]] = x
+                    src = const_key[key]
                 if drawn(src, target, box, seen):
                     edges.append((src, target, i, pi))
         uses: dict[int, int] = {}
@@ -517,11 +518,11 @@ class _Structure:
             if src in box_ids and dst not in box_ids:
                 fan[src] = fan.get(src, 0) + 1
         stubs: dict[str, str] = {}
-        count = dict.fromkeys(fan, 0)
+        made = dict.fromkeys(fan, 0)
         for n, (src, dst, consumer, pi) in enumerate(edges):
             if fan.get(src, 0) >= FANOUT_COPIES and dst not in box_ids:
-                count[src] += 1
-                stub = f"{src}_u{count[src]}"
+                made[src] += 1
+                stub = f"{src}_u{made[src]}"
                 stubs[stub] = src
                 edges[n] = (stub, dst, consumer, pi)
         return edges, consts, copies, (folded, stubs)

@@ -370,6 +370,7 @@ class _Painter:
             x0, x1, y0, y1 = r.box
             blank = [[0] * r.grid for _ in range(r.grid)]
             if r.kind == "class":
+                cmap: Any
                 cmap, lo, hi, alpha = ListedColormap(_CLASS), 0, len(_CLASS) - 1, 0.35
                 cols: Any = [_CLASS[int(t) % len(_CLASS)] for t in r.labels] or "k"
                 what = "Decision boundary over the data (colour: predicted class)"

@@ -74,9 +74,10 @@ def answer(x: object, what: str) -> tuple[float, str]:
         try:
             f = float(x)
         except OverflowError:
-            digits = int(int(x).bit_length() * math.log10(2)) + 1
+            big = int(x)
+            digits = int(big.bit_length() * math.log10(2)) + 1
             return (
-                math.inf if x > 0 else -math.inf,
+                math.inf if big > 0 else -math.inf,
                 f"your answer (an int of about {digits} digits) is too large for a float "
                 "(at most about 1.8e308)",
             )

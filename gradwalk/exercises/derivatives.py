@@ -302,7 +302,7 @@ def _check_points(
             continue
         report.checked += 1
         try:
-            given: float | str = given_at(p)
+            given: float = given_at(p)
         except LearnerError as e:
             report.failures.append(PointFailure(p, math.nan, str(e)))
             continue
@@ -469,11 +469,11 @@ def check_op(
                 args[i] = t
                 return float(op.forward(*args))
 
-            g.what = f"{op.name}'s forward"  # type: ignore[attr-defined]  (named in feedback)
+            g.what = f"{op.name}'s forward"  # type: ignore[attr-defined]
             return g, p[i]
 
         def given_at(p: tuple[float, ...], i: int = i) -> float:
-            return float(op.derivatives(*p)[i])
+            return float(op.derivatives(*p)[i])  # type: ignore[attr-defined]
 
         title = f"d({op.name})/d{names[i]}" if n > 1 else f"derivative of {op.name}"
         shown = " × ".join(fmt_domain(d) for d in domains) if n > 1 else fmt_domain(domains[0])
@@ -482,13 +482,13 @@ def check_op(
         if n > 1:
             _check_points(report, pts, slice_at, given_at, rel, abs_)
         else:
-            _check_points(
-                report,
-                shown_pts,
-                lambda x, s=slice_at: s((x,)),
-                lambda x, g=given_at: g((x,)),
-                rel,
-                abs_,
-            )
+
+            def slice_1(x: float) -> tuple[Callable[[float], float], float]:
+                return slice_at((x,))
+
+            def given_1(x: float) -> float:
+                return given_at((x,))
+
+            _check_points(report, shown_pts, slice_1, given_1, rel, abs_)
         reports.append((names[i], report))
     return OpReport(op.name, reports)

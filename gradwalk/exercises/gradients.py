@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from autograd import Value, grad, topological_order
@@ -174,7 +174,9 @@ def _factor(m: Value, e: object, local: float) -> str:
     return f"{_d(m, e.parent)} = {formula} = {fmt(local)}"  # type: ignore[attr-defined]
 
 
-def _hint(g: _Graph, v: Value, given: float, right: float, same) -> str:
+def _hint(
+    g: _Graph, v: Value, given: float, right: float, same: Callable[[float, float], bool]
+) -> str:
     """A hint for a wrong answer ``given`` to d(root)/d(v) = ``right``; "" if none fits."""
     if right != 0.0 and same(given, -right):
         return "the sign is flipped"
@@ -226,10 +228,10 @@ def _hint(g: _Graph, v: Value, given: float, right: float, same) -> str:
             if same(given, right * loc):
                 return f"one factor too many: {_factor(m, e, loc)} is counted twice"
     if right != 0.0:
-        for k in (2.0, 3.0, 4.0, 0.5, 1 / 3, 0.25):
+        for factor in (2.0, 3.0, 4.0, 0.5, 1 / 3, 0.25):
             for s in (1.0, -1.0):
-                if same(given, s * k * right):
-                    ratio = fmt(s * k) if k >= 1 else f"1/{fmt(s / k)}"
+                if same(given, s * factor * right):
+                    ratio = fmt(s * factor) if factor >= 1 else f"1/{fmt(s / factor)}"
                     return f"your answer is {ratio} times the right one: check each factor"
     return ""
 
