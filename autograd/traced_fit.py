@@ -59,10 +59,9 @@ def _floats(t: Any) -> list[float]:
 class TracedSteps:
     """The traced per-sample loss terms of one model and loss, and how to run a batch on them."""
 
-    def __init__(self, model: Any, loss: str, n_inputs: int, n_outputs: int) -> None:
+    def __init__(self, model: Any, loss: str, n_outputs: int) -> None:
         self.model = model
         self.loss = loss
-        self.n_inputs = n_inputs
         self.n_outputs = n_outputs
         #: True when the model returns a list of outputs (even of one), False for a bare Value.
         self.returns_list = False
@@ -107,16 +106,14 @@ class TracedSteps:
         t = _build(term, [list(x), target_args], with_outputs=True)
         self.which[key] = len(self.traces)
         self.traces[key] = t
-        self._run = None
         return t
 
     def prepare(self, X: Sequence[Any], y: Sequence[Any]) -> None:
         """Trace every target ``y`` holds, then write the one function a batch runs."""
-        for t in y:
-            x = X[0]
+        for t in y:  # every trace is recorded on the first sample: only its shape matters
             key, args = self._key_and_args(t)
             if key not in self.traces:
-                self._trace_for(key, x, args)
+                self._trace_for(key, X[0], args)
         self._run, self._forward = combined_batch(list(self.traces.values()))
 
     def _key_and_args(self, target: Any) -> tuple[Any, list[float]]:
@@ -205,7 +202,7 @@ def traced_steps(
         return None, "the samples are not plain numbers"
     probe = model(list(X[0]))
     n_out = len(probe) if isinstance(probe, list) else 1
-    steps = TracedSteps(model, name, len(X[0]), n_out)
+    steps = TracedSteps(model, name, n_out)
     steps.returns_list = isinstance(probe, list)
     try:
         steps.prepare(X, [*y, *y_more])
