@@ -21,10 +21,12 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from . import _math
+from . import _math, functional
 from .functional import (
+    BCE,
     BCE_WITH_LOGITS,
     _cross_entropy_one,
+    binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
     hinge_loss,
@@ -40,6 +42,7 @@ _BY_FUNCTION = {
     cross_entropy: "cross_entropy",
     mse_loss: "mse",
     hinge_loss: "hinge",
+    binary_cross_entropy: "binary_cross_entropy",
     binary_cross_entropy_with_logits: "binary_cross_entropy_with_logits",
 }
 
@@ -96,6 +99,11 @@ class TracedSteps:
                 for o, t in zip(outs, ts):
                     d = o - t
                     terms.append(d * d)
+            elif loss == "binary_cross_entropy":  # the targets are in the key
+                terms = []
+                for o, t in zip(outs, key):
+                    functional._check_probability(o)  # repeated at every step, as eagerly
+                    terms.append(apply(BCE, o, t))
             else:  # binary_cross_entropy_with_logits: the targets are in the key
                 terms = [apply(BCE_WITH_LOGITS, o, t) for o, t in zip(outs, key)]
             total = terms[0]
@@ -120,7 +128,7 @@ class TracedSteps:
         """The static part of a target (selects a trace) and the part passed as numbers."""
         if self.loss == "cross_entropy":
             return int(target), []
-        if self.loss == "binary_cross_entropy_with_logits":
+        if self.loss in ("binary_cross_entropy", "binary_cross_entropy_with_logits"):
             return tuple(_floats(target)), []
         if self.loss == "mse" and self.n_outputs > 1 and _is_int(target):
             hot = [0.0] * self.n_outputs
@@ -130,7 +138,8 @@ class TracedSteps:
 
     def terms_per_sample(self) -> int:
         """How many terms of the batch mean one sample contributes."""
-        return self.n_outputs if self.loss in ("mse", "binary_cross_entropy_with_logits") else 1
+        several = ("mse", "binary_cross_entropy", "binary_cross_entropy_with_logits")
+        return self.n_outputs if self.loss in several else 1
 
     # -- one step -----------------------------------------------------------------
 
@@ -196,8 +205,6 @@ def traced_steps(
     name = loss if isinstance(loss, str) else _BY_FUNCTION.get(loss)
     if name is None:
         return None, "the loss is a function of the whole batch (only named losses are traced)"
-    if name == "binary_cross_entropy":
-        return None, "binary_cross_entropy checks its inputs' range at every step"
     if not all(type(v) is float or (_is_int(v)) for v in X[0]):
         return None, "the samples are not plain numbers"
     probe = model(list(X[0]))

@@ -480,6 +480,7 @@ def _moons(n: int = 60) -> tuple[list[list[float]], list[int]]:
         ("mse", [6, 1], {"activation": "tanh"}, "pm1"),
         ("mse", [6, 2], {}, "class2"),
         ("binary_cross_entropy_with_logits", [6, 1], {"activation": "sigmoid"}, "01"),
+        ("binary_cross_entropy", [6, 1], {"output_activation": "sigmoid"}, "01"),
         (cross_entropy, [8, 2], {}, "class2"),
     ],
 )
@@ -515,6 +516,30 @@ def test_fit_traced_and_eager_give_the_same_bits(
     assert_same(pt, pe, "parameters after fit")
     for field in ("loss", "accuracy", "val_loss", "val_accuracy"):
         assert_same(getattr(ht, field), getattr(he, field), field)
+
+
+def test_fit_on_binary_cross_entropy_of_non_probabilities_fails_alike_traced_or_eager() -> None:
+    X, y = _moons(40)
+    X = [[3.0 * a, 3.0 * b] for a, b in X]  # a linear output leaves [0, 1] somewhere
+    errors = []
+    for compiled in (True, False):
+        m = MLP(2, [4, 1], seed=1)  # linear output: not a probability
+        before = [p.data for p in m.parameters()]
+        with pytest.raises(
+            ValueError, match=r"binary_cross_entropy input must be in \[0, 1\]"
+        ) as e:
+            fit(
+                m,
+                X,
+                [float(v) for v in y],
+                loss="binary_cross_entropy",
+                epochs=2,
+                compiled=compiled,
+            )
+        errors.append((str(e.value), [p.data for p in m.parameters()] == before))
+    # both stop in the same step with the parameters untouched (the sample named may differ:
+    # the traced pass meets the batch's samples last first)
+    assert errors[0][1] and errors[1][1]
 
 
 def test_fit_with_an_l2_term_traced_and_eager_give_the_same_bits() -> None:
