@@ -88,7 +88,18 @@ def max_data(xs: Sequence[float]) -> float:
 
 HELPERS.update(masked=masked, masked_partner=masked_partner, max_data=max_data)
 _RESERVED = set(HELPERS) | set(keyword.kwlist)
-_RESERVED |= {"P", "seed", "rows", "k", "values", "sum", "abs", "traced", "traced_batch"}
+_RESERVED |= {
+    "P",
+    "seed",
+    "rows",
+    "k",
+    "values",
+    "sum",
+    "abs",
+    "traced",
+    "traced_combined",
+    "traced_forward",
+}
 
 
 class _Names:
@@ -453,15 +464,6 @@ class Parts:
             lines += ["    if start is None:", *indent(self.zero, 2)]
             lines += ["    else:", f"        {self.totals[1:-1]} = start"]
         return lines
-
-    def batch(self) -> str:
-        lines = ["def traced_batch(P, seed, rows, start):", *self.batch_start()]
-        lines.append("    values = [None] * len(rows)")
-        lines.append("    for k in range(len(rows) - 1, -1, -1):  # last row first, as backward")
-        lines += indent(self.unpack() + self.forward + self.backward, 2)
-        lines.append(f"        values[k] = {self.value}")
-        lines.append(f"    return values, {self.totals}")
-        return "\n".join(lines) + "\n"
 
 
 def chained(names: list[str], value: str, width: int = 72) -> list[str]:

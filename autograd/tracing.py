@@ -291,7 +291,7 @@ class Trace:
     @property
     def batch_source(self) -> str:
         """The same lines run over many rows as one backward pass (:meth:`batch`)."""
-        return self._parts.batch()
+        return combined_source([self])
 
     def _run(self, *args: Any) -> Any:
         if self._run_fn is None:  # compiled on first use
@@ -304,10 +304,8 @@ class Trace:
         self, params: list[Value], seed: float, rows: list[list[float]], start: Any = None
     ) -> Any:
         if self._batch_fn is None:  # compiled on first use
-            code = compile(self.batch_source, f"<trace of {_fn_name(self.fn)}, batch>", "exec")
-            exec(code, self._env)
-            self._batch_fn = self._env["traced_batch"]
-        return self._batch_fn(params, seed, rows, start)
+            self._batch_fn = combined_batch([self])[0]
+        return self._batch_fn(params, seed, rows, [0] * len(rows), start)
 
     def __repr__(self) -> str:
         args = ", ".join(a.name if a.size is None else f"{a.name}[{a.size}]" for a in self._args)
@@ -517,6 +515,20 @@ def combined_batch(traces: Sequence[Trace]) -> tuple[Callable[..., Any], Callabl
     ``forward(P, rows, which)`` computes the values only (no gradients). The
     lines the traces share (a model's forward and backward) are written once.
     """
+    env: dict[str, Any] = {}
+    for t in traces:
+        for k, v in t._env.items():
+            if k == "traced":
+                continue
+            if env.setdefault(k, v) is not v:
+                raise TraceError(f"trace: the traces to combine name two functions {k!r}")
+    source = combined_source(traces)
+    exec(compile(source, f"<traces of {_fn_name(traces[0].fn)}>", "exec"), env)
+    return env["traced_combined"], env["traced_forward"]
+
+
+def combined_source(traces: Sequence[Trace]) -> str:
+    """The source of :func:`combined_batch`'s two functions."""
     parts = [t._parts for t in traces]
     first = traces[0]
     for t in traces[1:]:
@@ -524,13 +536,6 @@ def combined_batch(traces: Sequence[Trace]) -> tuple[Callable[..., Any], Callabl
             t._parts.args != first._parts.args
         ):
             raise TraceError("trace: the traces to combine have different parameters or arguments")
-    env: dict[str, Any] = {}
-    for t in traces:
-        for k, v in t._env.items():
-            if k in ("traced", "traced_batch"):
-                continue
-            if env.setdefault(k, v) is not v:
-                raise TraceError(f"trace: the traces to combine name two functions {k!r}")
     fwd = [p.forward for p in parts]
     bwd = [p.backward for p in parts]
     head = 0
@@ -548,23 +553,32 @@ def combined_batch(traces: Sequence[Trace]) -> tuple[Callable[..., Any], Callabl
     lines.append("    values = [None] * len(rows)")
     lines.append("    for k in range(len(rows) - 1, -1, -1):  # last row first, as backward")
     lines += indent(p0.unpack() + fwd[0][:head], 2)
-    for i, p in enumerate(parts):
-        lines.append(f"        {'if' if i == 0 else 'elif'} which[k] == {i}:")
-        body = fwd[i][head:] + bwd[i][: len(bwd[i]) - tail]
-        lines += indent([*body, f"values[k] = {p.value}"], 3)
+    lines += _branches(
+        [
+            [*fwd[i][head:], *bwd[i][: len(bwd[i]) - tail], f"values[k] = {p.value}"]
+            for i, p in enumerate(parts)
+        ]
+    )
     lines += indent(bwd[0][len(bwd[0]) - tail :], 2)
     lines.append(f"    return values, {p0.totals}")
     lines += ["", "", "def traced_forward(P, rows, which):", *indent(p0.read, 1)]
     lines.append("    values = [None] * len(rows)")
     lines.append("    for k in range(len(rows)):")
     lines += indent(p0.unpack() + fwd[0][:head], 2)
-    for i, p in enumerate(parts):
-        lines.append(f"        {'if' if i == 0 else 'elif'} which[k] == {i}:")
-        lines += indent([*fwd[i][head:], f"values[k] = {p.value}"], 3)
+    lines += _branches([[*fwd[i][head:], f"values[k] = {p.value}"] for i, p in enumerate(parts)])
     lines.append("    return values")
-    source = "\n".join(lines) + "\n"
-    exec(compile(source, f"<traces of {_fn_name(first.fn)}>", "exec"), env)
-    return env["traced_combined"], env["traced_forward"]
+    return "\n".join(lines) + "\n"
+
+
+def _branches(bodies: list[list[str]]) -> list[str]:
+    """One body per trace, run for the rows with ``which[k]`` its index (no test for one)."""
+    if len(bodies) == 1:
+        return indent(bodies[0], 2)
+    out = []
+    for i, body in enumerate(bodies):
+        out.append(f"        {'if' if i == 0 else 'elif'} which[k] == {i}:")
+        out += indent(body, 3)
+    return out
 
 
 def _build(

@@ -250,23 +250,21 @@ def _threshold(loss: str | LossFn) -> float:
 
 
 def _correct_data(output: list[float], target: Any, threshold: float, as_list: bool) -> bool:
-    """:func:`_correct` on the numbers a traced step returns (the outputs' values)."""
-    if as_list:
+    """Whether the outputs' values classify ``target`` right (a traced step gives these)."""
+    if as_list:  # class scores: the first largest wins, like argmax
         best = max(range(len(output)), key=output.__getitem__)
-        if isinstance(target, Sequence):
+        if isinstance(target, Sequence):  # a one-hot (or probability) vector
             return best == max(range(len(target)), key=lambda i: target[i])
         return best == target
     return (output[0] > threshold) == (target > 0)
 
 
 def _correct(output: Any, target: Any, threshold: float) -> bool:
-    if isinstance(output, list):  # class scores: the first largest wins, like argmax
-        best = max(range(len(output)), key=lambda i: output[i].data)
-        if isinstance(target, Sequence):  # a one-hot (or probability) vector
-            return best == max(range(len(target)), key=lambda i: target[i])
-        return best == target
+    """Whether a model's output (a Value, a number, or a list of Values) classifies right."""
+    if isinstance(output, list):
+        return _correct_data([v.data for v in output], target, threshold, True)
     d = output.data if type(output) is Value else float(output)
-    return (d > threshold) == (target > 0)
+    return _correct_data([d], target, threshold, False)
 
 
 # ------------------------------------------------------------------ evaluation
