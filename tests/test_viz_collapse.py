@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import time
 import warnings
@@ -285,3 +286,119 @@ def test_a_layers_neurons_are_drawn_in_order(seed: int) -> None:
         xs = [_x_of(svg, f"n{k}") for k in range(start, start + width)]
         assert xs == sorted(xs), (width, xs)
         start += width
+
+
+def _cluster_centres(svg: str) -> dict[str, tuple[float, float]]:
+    """Centre of each cluster's outline in the SVG (x right, y down), by cluster id."""
+    out = {}
+    for g in ET.fromstring(svg.encode()).iter(f"{SVG_NS}g"):
+        if g.get("class") != "cluster":
+            continue
+        shapes = [e for e in g if e.tag.endswith(("path", "polygon"))]
+        outline = [e.get("d") or e.get("points") or "" for e in shapes]
+        nums = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", outline[0])]
+        xs, ys = nums[0::2], nums[1::2]
+        out[str(g.get("id"))] = ((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2)
+    return out
+
+
+def _mazur(model: MLP) -> Value:
+    out = model([0.05, 0.1])
+    return (out[0] - 0.01) ** 2 + (out[1] - 0.99) ** 2
+
+
+def _summed(model: MLP) -> Value:
+    out = model([0.5, -1.0, 2.0][: model.nin])
+    return sum(((o - 0.5 * j) ** 2 for j, o in enumerate(out)), start=Value(0.0))
+
+
+def _lecture(model: MLP) -> Value:
+    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+    ys = [1.0, -1.0, -1.0, 1.0]
+    return sum(((model(x) - y) ** 2 for x, y in zip(xs, ys)), start=Value(0.0))
+
+
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "elementary"])
+@pytest.mark.parametrize("rankdir", ["LR", "TB", "RL", "BT"])
+@pytest.mark.parametrize(
+    ("nin", "sizes", "loss"),
+    [
+        (3, [4, 4, 1], lambda m: m([1.0, -2.0, 0.5])),
+        (3, [4, 4, 1], _lecture),
+        (2, [2, 2], _mazur),
+        (2, [4, 3, 2], _mazur),
+        (3, [2, 5, 3], _summed),
+        (2, [8, 8, 1], lambda m: m([0.5, -1.0])),
+    ],
+    ids=["3-4-4-1", "lecture", "2-2-2", "2-4-3-2", "3-2-5-3", "2-8-8-1"],
+)
+def test_a_network_drawn_in_full_has_its_neurons_in_order(
+    fused: bool, rankdir: str, nin: int, sizes: list[int], loss: object
+) -> None:
+    """Each layer's neurons top to bottom (left to right graph) or left to right (top to
+    bottom graph) in index order, as the textbook draws them: read from the rendered SVG."""
+    for seed in (0, 1):
+        model = MLP(nin, sizes, seed=seed, fused=fused)
+        root = loss(model)  # type: ignore[operator]
+        root.backward()
+        svg = draw_dot(root, rankdir, model=model, collapse=None).svg()
+        centres = _cluster_centres(svg)
+        axis = 1 if rankdir in ("LR", "RL") else 0
+        start = 0
+        for li, width in enumerate(sizes):
+            along = [centres[f"cluster_n{k}"][axis] for k in range(start, start + width)]
+            assert along == sorted(along), (seed, li, along)
+            start += width
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_collapsed_neurons_are_in_order_either_way(rankdir: str) -> None:
+    model = MLP(3, [4, 4, 1], seed=0)
+    out = model([1.0, -2.0, 0.5])
+    out.backward()
+    svg = draw_dot(out, rankdir, model=model, collapse="neuron").svg()
+    axis = "y" if rankdir == "LR" else "x"
+    for first in (0, 4):
+        at = []
+        for k in range(first, first + 4):
+            box = rf'<g id="n{k}" class="node[^"]*">.*?<text[^>]*{axis}="([-\d.]+)"'
+            m = re.search(box, svg, re.S)
+            assert m, k
+            at.append(float(m.group(1)))
+        assert at == sorted(at), (first, at)
+
+
+def _text_at(svg: str, node_id: str) -> tuple[str, float, float]:
+    """The first text of a node in the SVG and where it is (x right, y down)."""
+    m = re.search(
+        rf'<g id="{re.escape(node_id)}" class="node[^"]*">.*?<text[^>]*x="([-\d.]+)" '
+        rf'y="([-\d.]+)"[^>]*>([^<]*)</text>',
+        svg,
+        re.S,
+    )
+    assert m, node_id
+    return html.unescape(m.group(3)), float(m.group(1)), float(m.group(2))
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_a_neurons_weights_and_the_inputs_are_in_order(rankdir: str) -> None:
+    """w.0, w.1, w.2 then b down a neuron (across it, top to bottom), and the inputs in
+    the order the network reads them."""
+    model = MLP(3, [4, 4, 1], seed=0)
+    out = model([1.0, -2.0, 0.5])
+    out.backward()
+    svg = draw_dot(out, rankdir, model=model, collapse=None).svg()
+    axis = 2 if rankdir == "LR" else 1
+    found = {}
+    for i in range(200):
+        for prefix in ("v", "c"):
+            if f'<g id="{prefix}{i}" class="node' in svg:
+                text, x, y = _text_at(svg, f"{prefix}{i}")
+                found[text] = (text, x, y)[axis]
+    for layer, (n_neurons, n_in) in enumerate([(4, 3), (4, 4), (1, 4)]):
+        for k in range(n_neurons):
+            names = [f"w{layer}.{k}.{i}" for i in range(n_in)] + [f"b{layer}.{k}"]
+            along = [found[name] for name in names]
+            assert along == sorted(along), (names, along)
+    along = [found[x] for x in ("1", "-2", "0.5")]
+    assert along == sorted(along), along

@@ -212,6 +212,9 @@ class _DotWriter:
         out[1] = out[1].replace("{settings}", settings)
         out.extend(clusters)
         out.extend(free_nodes)
+        inputs = self._inputs(edges, view)
+        if len(inputs) > 1:  # in the order the network reads them, as a textbook draws them
+            out.append(f"  {{ rank=same; {' -> '.join(inputs)} [style=invis]; }}")
         current_target = None
         if view.current is not None:
             current_box = self.s.box_of(view.current, collapse)
@@ -228,6 +231,23 @@ class _DotWriter:
             out.append(f"  {src} -> {dst} [{attrs}];")
         out.append("}")
         return "\n".join(out) + "\n"
+
+    def _inputs(self, edges: list[tuple[str, str, int, int | None]], view: _View) -> list[str]:
+        """The drawn ids of a network's inputs (free leaves and numbers its first layer
+        reads), in the order it reads them; none when its layers are collapsed."""
+        if not self.s.layers or view.collapse == "layer":
+            return []
+        first = set(self.s.layers[0].neurons)
+        inputs: list[str] = []
+        for src, _dst, consumer, parent in edges:
+            if self.s.neuron_of[consumer] not in first or src in inputs:
+                continue
+            if parent is None:
+                if src[0] == "c":  # a number given as an input
+                    inputs.append(src)
+            elif self.s.order[parent].is_leaf and self.s.neuron_of[parent] is None:
+                inputs.append(src)
+        return inputs
 
     def _graph_label(self, view: _View) -> str:
         """The notes, then a legend of the fills used, as one HTML-like table."""
@@ -394,6 +414,7 @@ class _DotWriter:
 
     def _clusters(self, view: _View, grouped_nodes: dict[int, list[str]]) -> list[str]:
         out: list[str] = []
+        spines: list[str] = []  # top-level lines, after the clusters
         collapse = view.collapse
         for li, layer in enumerate(self.s.layers):
             members = [m for k in layer.neurons for m in self.s.neurons[k].members]
@@ -408,7 +429,12 @@ class _DotWriter:
                 f'    graph [id="{view.prefix}cluster_l{li}" label={_quote(layer_title)} '
                 'style="rounded,dashed" color="#a78bfa" fontcolor="#5b21b6" fontsize=10];'
             )
-            for k in layer.neurons:
+            declared = layer.neurons
+            if collapse != "neuron" and view.rankdir in ("LR", "RL"):
+                # Graphviz lays a left-to-right graph out top to bottom and turns it, which
+                # reverses the first order of each cluster's contents
+                declared = declared[::-1]
+            for k in declared:
                 neuron = self.s.neurons[k]
                 if collapse == "neuron":
                     lines = [f"{neuron.activation or 'linear'} · {len(neuron.members)} values"]
@@ -422,30 +448,44 @@ class _DotWriter:
                     f'label={_quote(neuron.title)} style="rounded" color="#c4b5fd" '
                     'fontcolor="#6d28d9" fontsize=9];'
                 )
-                out.extend("    " + s for s in grouped_nodes.get(k, []))
+                stmts = grouped_nodes.get(k, [])
+                if view.rankdir in ("LR", "RL"):  # weight 0 on top: see ``declared``
+                    stmts = stmts[::-1]
+                out.extend("    " + s for s in stmts)
                 out.append("    }")
-            out.extend(self._in_order(layer.neurons, view))
+            inside, top = self._in_order(li, layer.neurons, view)
+            out.extend(inside)
             out.append("  }")
-        return out
+            spines.extend(top)
+        return out + spines
 
-    def _in_order(self, neurons: list[int], view: _View) -> list[str]:
-        """Invisible same-rank edges that keep a layer's neurons in order, as a textbook draws
-        them: neuron 0 first (at the top, or the left), each by its first parameter."""
-        collapse = view.collapse
-        anchors = []
-        for k in neurons:
-            if collapse == "neuron":
-                anchors.append(f"n{k}")
-                continue
-            leaves = [m for m in self.s.neurons[k].members if self.s.order[m].is_leaf]
-            if leaves:
-                anchors.append(f"v{min(leaves, key=lambda m: self.s.display[m])}")
-        if len(anchors) < 2:
-            return []
-        if view.rankdir in ("LR", "RL"):  # a rank runs bottom to top there
-            anchors.reverse()
-        chain = " -> ".join(anchors)
-        return [f"    {{ rank=same; {chain} [style=invis]; }}"]
+    def _in_order(self, li: int, neurons: list[int], view: _View) -> tuple[list[str], list[str]]:
+        """Lines that keep a layer's neurons in index order, as a textbook draws them: neuron 0
+        at the top (left to right drawing) or at the left (top to bottom).
+
+        Returns the lines for inside the layer's cluster and those for the graph's top level.
+        Collapsed neurons are nodes of the layer's cluster, so an invisible same-rank chain
+        through them orders them. Drawn in full, each neuron is a cluster of its own, and
+        Graphviz ignores same-rank edges between clusters. There, a chain of invisible points
+        at the top level (where such a chain holds) points at the neurons' outputs, two edges
+        each: a fully connected layer crosses as many edges in any order, and these make every
+        other order cost crossings.
+        """
+        if len(neurons) < 2:
+            return [], []
+        if view.collapse == "neuron":
+            anchors = [f"n{k}" for k in neurons]
+            if view.rankdir in ("LR", "RL"):  # a rank of boxes runs bottom to top there
+                anchors.reverse()
+            return [f"    {{ rank=same; {' -> '.join(anchors)} [style=invis]; }}"], []
+        points = [f"s{li}_{j}" for j in range(len(neurons))]
+        lines: list[str] = []
+        for p, k in zip(points, neurons):
+            lines.append(f'  {p} [shape=point style=invis width=0 height=0 label=""];')
+            edge = f"  {p} -> v{self.s.neurons[k].members[-1]} [style=invis];"
+            lines += [edge, edge]
+        lines.append(f"  {{ rank=same; {' -> '.join(points)} [style=invis]; }}")
+        return [], lines
 
 
 #: Layouts of more drawn nodes (value boxes, op ovals, constants, collapsed boxes) than
