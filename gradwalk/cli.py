@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from .errors import CommandError, UsageError
-from .options import Formatter, finite_float, names, precision_digits
+from .options import Formatter, finite_float, names, node_budget, precision_digits
 from .text import printable
 
 __all__ = ["build_parser", "main"]
@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .code import CODE_DESCRIPTION, CODE_EPILOG, cmd_code
     from .demo import cmd_demo, cmd_examples
-    from .render import cmd_render
+    from .render import DEFAULT_MAX_NODES, cmd_render
 
     parser = _Parser(
         prog=PROG,
@@ -192,6 +192,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=4,
         metavar="N",
         help="decimals shown in the drawing, 0-17 (default 4); stdout is always exact",
+    )
+    render.add_argument(
+        "--max-nodes",
+        type=node_budget,
+        default=DEFAULT_MAX_NODES,
+        metavar="N",
+        help=f"draw at most N values: parts of a bigger expression become boxes (default "
+        f"{DEFAULT_MAX_NODES}; 0 draws every value); graphs only, not the player",
     )
     render.add_argument(
         "--wrt",

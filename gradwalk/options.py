@@ -21,6 +21,7 @@ __all__ = [
     "hidden_sizes",
     "integer",
     "names",
+    "node_budget",
     "positive_float",
     "positive_int",
     "precision_digits",
@@ -79,6 +80,19 @@ def positive_int(text: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(
             f"expected a positive integer, got {printable(text[:60])!r}"
+        )
+    return n
+
+
+def node_budget(text: str) -> int:
+    """A number of values to draw: 0 (no limit) or more."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of values, 0 for no limit, got {printable(text[:60])!r}"
         )
     return n
 

@@ -15,9 +15,13 @@ from .expr import parse, parse_assignments
 from .files import atomic_write, check_output_file, human_size
 from .text import printable
 
-__all__ = ["RENDER_FORMATS", "cmd_render", "drawing", "save"]
+__all__ = ["DEFAULT_MAX_NODES", "RENDER_FORMATS", "cmd_render", "drawing", "save"]
 
 PROG = "gradwalk"
+
+#: ``--max-nodes``: at most this many values are drawn; parts of a bigger expression are
+#: drawn as boxes (``viz.draw_dot``'s ``max_nodes``).
+DEFAULT_MAX_NODES = 300
 
 #: Output formats of ``render``, by file extension.
 RENDER_FORMATS = {
@@ -44,10 +48,14 @@ def _note_warnings(caught: list[warnings.WarningMessage], prog: str) -> None:
     import sys
 
     for w in caught:
-        # model= is for Python code; on the command line the way out is another format
+        # model= and collapse= are for Python code; here the ways out are options and formats
         text = str(w.message).replace(
             "Pass model= to draw it collapsed.",
             "A .html player steps through it one node at a time.",
+        )
+        text = text.replace(
+            "Pass collapse=None (or 'none') to draw every node.",
+            "Pass --max-nodes N to draw more or fewer (0: every value).",
         )
         print(f"{prog}: note: {printable(text)}", file=sys.stderr)
 
@@ -61,10 +69,13 @@ def drawing(
     title: str = "Backward pass",
     seed_grad: float = 1.0,
     params: Sequence[Value] | None = None,
+    max_nodes: int = DEFAULT_MAX_NODES,
     prog: str = PROG,
 ) -> Any:
     """What to save for ``root``: its graph (backward must have run) or, for the
     ``"backward player"`` kind, a player that runs ``root.backward(seed_grad)`` itself.
+
+    A graph of more than ``max_nodes`` values is drawn with parts collapsed (0: in full).
     """
     viz = load_viz()
     with warnings.catch_warnings(record=True) as caught:
@@ -80,8 +91,16 @@ def drawing(
                     params=params,
                 )
             else:
+                limit: dict[str, Any] = (
+                    {"max_nodes": max_nodes} if max_nodes else {"collapse": None}
+                )
                 thing = viz.draw_dot(
-                    root, rankdir=rankdir, precision=precision, params=params, show_grad=True
+                    root,
+                    rankdir=rankdir,
+                    precision=precision,
+                    params=params,
+                    show_grad=True,
+                    **limit,
                 )
         except ImportError as exc:  # pygraphviz missing: viz's message says what to install
             raise CommandError(str(exc), 1) from None
@@ -99,7 +118,8 @@ def save(thing: Any, path: Path) -> None:
     try:
         atomic_write(path, thing.save)
     except ValueError as exc:
-        raise CommandError(f"cannot write {printable(str(path))}: {exc}") from None
+        why = str(exc).replace("or draw it collapsed", "or draw fewer values (--max-nodes 40)")
+        raise CommandError(f"cannot write {printable(str(path))}: {why}") from None
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -152,7 +172,12 @@ def cmd_render(args: argparse.Namespace) -> int:
     if path is not None:
         if thing is None:
             thing = drawing(
-                out, kind, rankdir=args.rankdir, precision=args.precision, prog=args.prog
+                out,
+                kind,
+                rankdir=args.rankdir,
+                precision=args.precision,
+                max_nodes=args.max_nodes,
+                prog=args.prog,
             )
         save(thing, path)
         print(f"wrote {printable(str(path))} ({kind}, {human_size(path)})")

@@ -282,18 +282,45 @@ def test_render_usage_errors(tmp_path: Path) -> None:
 
 
 def test_a_png_too_wide_to_read_is_refused_in_one_line(tmp_path: Path) -> None:
-    """A 200-term sum laid out left to right is hundreds of inches wide: Cairo would shrink it
-    to 32767 px with unreadable text (and say so on stderr). Refused instead, nothing written."""
+    """A 200-term sum drawn in full (--max-nodes 0) left to right is hundreds of inches wide:
+    Cairo would shrink it to 32767 px with unreadable text (and say so on stderr). Refused
+    instead, nothing written."""
     terms = " + ".join(f"x{i}*y{i}" for i in range(200))
     values = [f"{n}{i}={i % 5 - 2}" for i in range(200) for n in "xy"]
-    result = gradwalk("render", terms, *values, "-o", "big.png", cwd=tmp_path)
+    result = gradwalk("render", terms, *values, "-o", "big.png", "--max-nodes", "0", cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
     assert len(errors) == 1 and "too wide for a PNG whose text can be read" in errors[0]
-    assert ".svg" in errors[0] and ".html" in errors[0]
+    assert ".svg" in errors[0] and ".html" in errors[0] and "--max-nodes" in errors[0]
     assert "cairo" not in result.stderr and "Scaling" not in result.stderr
     assert not list(tmp_path.iterdir())
     # the same graph as SVG is written, with no word from Graphviz
-    result = gradwalk("render", terms, *values, "-o", "big.svg", cwd=tmp_path)
+    result = gradwalk("render", terms, *values, "-o", "big.svg", "--max-nodes", "0", cwd=tmp_path)
     assert result.returncode == 0 and (tmp_path / "big.svg").stat().st_size > 100_000
     assert all(line.startswith("gradwalk render: note: ") for line in result.stderr.splitlines())
+
+
+@pytest.mark.parametrize(("limit", "widest"), [(None, 32000), ("40", 6000)])
+def test_the_cli_collapses_a_big_expression_itself(
+    tmp_path: Path, limit: str | None, widest: int
+) -> None:
+    """By default (300 values) and with --max-nodes, a 200-term sum's first terms become one
+    box: the PNG is written, its text readable, and the note says how to change it."""
+    terms = " + ".join(f"x{i}*y{i}" for i in range(200))
+    values = [f"{n}{i}={i % 5 - 2}" for i in range(200) for n in "xy"]
+    extra = [] if limit is None else ["--max-nodes", limit]
+    result = gradwalk("render", terms, *values, "-o", "big.png", *extra, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(notes) == 1 and "1 part of the expression drawn collapsed" in notes[0]
+    assert "--max-nodes N" in notes[0] and "collapse=None" not in notes[0]
+    png = (tmp_path / "big.png").read_bytes()
+    width = int.from_bytes(png[16:20], "big")
+    assert 500 < width <= widest
+    # stdout is unchanged by the drawing: every gradient, exact
+    assert "x199.grad = 2.0" in result.stdout
+
+
+def test_max_nodes_is_checked(tmp_path: Path) -> None:
+    result = gradwalk("render", "a*b", "a=1", "b=2", "--max-nodes", "-3", cwd=tmp_path)
+    assert result.returncode == 2 and "expected a number of values" in result.stderr

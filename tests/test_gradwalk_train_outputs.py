@@ -155,6 +155,25 @@ def _interrupt_after(
     return subprocess.CompletedProcess(proc.args, proc.returncode, first + out, err)
 
 
+def _seconds_after_first_line(tmp_path: Path, *args: str) -> float:
+    """How long ``gradwalk ARGS`` runs after its first line of output, uninterrupted."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gradwalk", *args],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"},
+    )
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    start = time.perf_counter()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    return time.perf_counter() - start
+
+
 def test_ctrl_c_during_training_writes_nothing_and_says_where_it_stopped(tmp_path: Path) -> None:
     args = ("train", "digits", "--epochs", "50", "--hidden", "16", "--no-progress")
     outputs = ("--plots", "p", "--save-model", "m.json", "--live", "l.html")
@@ -171,12 +190,18 @@ def test_ctrl_c_during_training_writes_nothing_and_says_where_it_stopped(tmp_pat
 def test_ctrl_c_at_random_moments_leaves_both_plots_or_none(tmp_path: Path) -> None:
     """Interrupts spread over the whole run, writing included: a run leaves all of its
     plots or none of them (and no empty directory, no temporary file)."""
+    # The run's own length after its first line, so that the interrupts span it however
+    # fast this machine (or the engine) is: the first at once, the last after the end.
+    timed = tmp_path / "timed"
+    timed.mkdir()
+    span = _seconds_after_first_line(timed, *TINY, "--plots", "p")
     rng = random.Random(20)
+    delays = [0.0, *(rng.uniform(0.0, 1.2 * span) for _ in range(7))]
     outcomes = set()
-    for trial in range(8):
+    for trial, delay in enumerate(delays):
         where = tmp_path / f"t{trial}"
         where.mkdir()
-        result = _interrupt_after(where, rng.uniform(0.0, 2.5), *TINY, "--plots", "p")
+        result = _interrupt_after(where, delay, *TINY, "--plots", "p")
         # -SIGINT: the signal came after the command had finished, as Python shut down
         assert result.returncode in (0, 130, -signal.SIGINT), result.stderr
         assert "Traceback" not in result.stderr, result.stderr

@@ -189,11 +189,11 @@ def test_below_max_nodes_nothing_is_collapsed_and_no_warning() -> None:
     assert draw_dot(loss, model=model, max_nodes=10, collapse=None).collapse == "none"
 
 
-def test_big_graph_without_neurons() -> None:
+def test_big_graph_without_neurons_or_parts() -> None:
     x = Value(0.3, label="x")
     y = x
-    for _ in range(20):  # 41 values, no neurons
-        y = (y * 1.1).tanh()
+    for _ in range(20):  # 41 values, no neurons, and every node reads x: no part of its own
+        y = (y * x).tanh()
     y.backward()
     with pytest.warns(VizWarning, match="no neurons"):
         d = draw_dot(y, max_nodes=10)
@@ -402,3 +402,75 @@ def test_a_neurons_weights_and_the_inputs_are_in_order(rankdir: str) -> None:
             assert along == sorted(along), (names, along)
     along = [found[x] for x in ("1", "-2", "0.5")]
     assert along == sorted(along), along
+
+
+# --- big expressions: parts drawn as boxes ----------------------------------------------
+
+
+def _long_sum(terms: int) -> tuple[Value, list[float]]:
+    xs = [Value(float(i % 7 - 3), label=f"x{i}") for i in range(terms)]
+    ws = [Value((i % 5) / 10, label=f"w{i}") for i in range(terms)]
+    out = xs[0] * ws[0]
+    for x, w in zip(xs[1:], ws[1:]):
+        out = out + x * w
+    out.backward()
+    return out, [x.data * w.data for x, w in zip(xs, ws)]
+
+
+def _drawn(source: str) -> tuple[int, dict[str, str]]:
+    """Value boxes drawn, and the collapsed boxes' labels by id."""
+    values = len(re.findall(r"^\s*v\d+ \[", source, re.M))
+    boxes = dict(re.findall(r"^\s*(n\d+) \[.*?label=<(.*?)>\];$", source, re.M))
+    return values, boxes
+
+
+def test_a_long_sum_is_drawn_with_its_first_terms_as_one_box() -> None:
+    """200 terms (799 values) with max_nodes=40: the smallest part that fits (the running sum
+    of the first terms) is one box with its value and gradient; the last terms in full."""
+    out, products = _long_sum(200)
+    with pytest.warns(VizWarning, match=r"799 values, more than max_nodes=40: 1 part"):
+        d = draw_dot(out, max_nodes=40)
+    assert d.collapse == "part"
+    values, boxes = _drawn(d.source)
+    assert len(boxes) == 1 and values + len(boxes) <= 40
+    (label,) = boxes.values()
+    hidden = int(re.search(r"(\d+) values", label).group(1))  # type: ignore[union-attr]
+    assert values + hidden == 799
+    first = (hidden + 1) // 4  # each term: x, w, x*w, and a + joining it (but the first)
+    assert f"out {sum(products[:first]):.4f}" in label and "grad 1.0000" in label
+    assert f"{first} *" in label and f"{first - 1} +" in label
+    texts = all_texts(d.svg())
+    assert "x199" in texts and f"x{first}" in texts and f"x{first - 1}" not in texts
+
+
+def test_parts_are_apart_and_fit_the_budget() -> None:
+    """A balanced sum of 128 products: several parts, none inside another, and the drawing
+    within max_nodes; every value is drawn or inside exactly one box."""
+    leaves = [
+        Value(0.01 * i, label=f"a{i}") * Value(1.0 - 0.01 * i, label=f"b{i}") for i in range(128)
+    ]
+    while len(leaves) > 1:
+        leaves = [leaves[i] + leaves[i + 1] for i in range(0, len(leaves), 2)]
+    root = leaves[0]
+    root.backward()
+    total = len(topological_order(root))
+    with pytest.warns(VizWarning, match="parts of the expression"):
+        d = draw_dot(root, max_nodes=60)
+    values, boxes = _drawn(d.source)
+    hidden = [int(m) for label in boxes.values() for m in re.findall(r"(\d+) values", label)]
+    assert len(boxes) > 1 and values + len(boxes) <= 60
+    assert values + sum(hidden) == total
+
+
+def test_a_part_is_never_cut_from_a_shared_leaf() -> None:
+    """a is read by every term, so nothing but the whole reads only leaves of its own: no
+    part, and the old warning (drawn in full)."""
+    a = Value(2.0, label="a")
+    out = a * 1.0
+    for i in range(60):
+        out = out + a * Value(float(i), label=f"c{i}")
+    out.backward()
+    with pytest.warns(VizWarning):
+        d = draw_dot(out, max_nodes=20)
+    assert "parts of the expression" not in d.source
+    assert d.collapse == "none"

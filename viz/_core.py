@@ -120,9 +120,13 @@ def _check_show_grad(show_grad: object) -> bool | None:
 
 
 def _choose_collapse(
-    structure: _Structure, collapse: str, max_nodes: int
+    structure: _Structure, collapse: str, max_nodes: int, parts: bool = False
 ) -> tuple[str, list[str], str | None]:
-    """The collapse mode to draw with, notes for the graph, and a warning to issue (or None)."""
+    """The collapse mode to draw with, notes for the graph, and a warning to issue (or None).
+
+    With ``parts``, a big graph without neurons has parts of it collapsed in ``"auto"``
+    mode (:meth:`_Structure.group_parts`).
+    """
     n = len(structure.order)
     if collapse != "auto":
         if collapse != "none" and not structure.neurons:
@@ -133,6 +137,15 @@ def _choose_collapse(
         return collapse, [], None
     if n <= max_nodes:
         return "none", [], None
+    if not structure.neurons and parts and structure.group_parts(max_nodes):
+        hidden = sum(len(k.members) for k in structure.neurons)
+        count = len(structure.neurons)
+        text = (
+            f"{n} values, more than max_nodes={max_nodes}: {count} part"
+            f"{'' if count == 1 else 's'} of the expression drawn collapsed (a box for "
+            f"{hidden} values). Pass collapse=None (or 'none') to draw every node."
+        )
+        return "part", [text], text
     if not structure.neurons:
         if n > HARD_LIMIT_FACTOR * max_nodes:
             raise ValueError(
@@ -242,12 +255,15 @@ class _Options:
 
 
 def _structure_and_view(
-    root: object, who: str, options: _Options
+    root: object, who: str, options: _Options, parts: bool = False
 ) -> tuple[_Structure, _View, str | None]:
-    """The graph's structure, a view of it as ``options`` say, and a warning if any."""
+    """The graph's structure, a view of it as ``options`` say, and a warning if any.
+
+    ``parts``: collapse parts of a big graph without neurons (see ``_choose_collapse``).
+    """
     root = _check_root(root, who)
     structure = _Structure(root, options.model, options.params)
-    mode, notes, warning = _choose_collapse(structure, options.collapse, options.max_nodes)
+    mode, notes, warning = _choose_collapse(structure, options.collapse, options.max_nodes, parts)
     view = _View(
         rankdir=options.rankdir,
         precision=options.precision,

@@ -235,7 +235,7 @@ class _DotWriter:
     def _inputs(self, edges: list[tuple[str, str, int, int | None]], view: _View) -> list[str]:
         """The drawn ids of a network's inputs (free leaves and numbers its first layer
         reads), in the order it reads them; none when its layers are collapsed."""
-        if not self.s.layers or view.collapse == "layer":
+        if not self.s.layers or view.collapse == "layer" or self.s.layers[0].parts:
             return []
         first = set(self.s.layers[0].neurons)
         inputs: list[str] = []
@@ -371,6 +371,8 @@ class _DotWriter:
     def _box_title(self, box: str) -> str:
         if box[0] == "n":
             neuron = self.s.neurons[int(box[1:])]
+            if self.s.layers[neuron.layer].parts:
+                return neuron.title
             return f"{self.s.layers[neuron.layer].title} {neuron.title}"
         return self.s.layers[int(box[1:])].title
 
@@ -417,6 +419,13 @@ class _DotWriter:
         spines: list[str] = []  # top-level lines, after the clusters
         collapse = view.collapse
         for li, layer in enumerate(self.s.layers):
+            if layer.parts:  # boxes of their own, wherever the graph puts them
+                for k in layer.neurons:
+                    part = self.s.neurons[k]
+                    out.append(
+                        self._box_stmt(f"n{k}", part.title, part.summary, part.members, view)
+                    )
+                continue
             members = [m for k in layer.neurons for m in self.s.neurons[k].members]
             layer_title = layer.title + (f" · {layer.activation}" if layer.activation else "")
             if collapse == "layer":

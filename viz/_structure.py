@@ -114,6 +114,7 @@ class _Neuron:
     title: str
     activation: str
     members: list[int] = field(default_factory=list)  # value indices, topological order
+    summary: list[str] = field(default_factory=list)  # a part's lines in its collapsed box
 
 
 @dataclass
@@ -121,6 +122,7 @@ class _Layer:
     title: str
     activation: str
     neurons: list[int] = field(default_factory=list)  # indices into _Structure.neurons
+    parts: bool = False  # not a layer: the parts of an expression (see ``group_parts``)
 
 
 class _Structure:
@@ -368,6 +370,75 @@ class _Structure:
             for pos, k in enumerate(layer.neurons):
                 self.neurons[k].title = f"neuron {pos}"
 
+    def group_parts(self, budget: int) -> int:
+        """Group sub-expressions of a graph without neurons as parts to collapse, so that at
+        most ``budget`` values are drawn; return how many parts (0 if none would do).
+
+        A part is a node with everything that computed it, where nothing inside but its
+        output is used outside: a sub-expression with its own leaves (a run of terms of a
+        sum, say). The smallest part that brings the drawing within ``budget`` is taken if
+        there is one (the rest stays drawn in full); else the largest parts, each apart from
+        the others, until it fits or none is left. Linear in the size of the graph.
+        """
+        if self.neurons:
+            raise ValueError("the graph has neurons: collapse those")
+        n = len(self.order)
+        need = n - budget  # values to hide
+        if need <= 0:
+            return 0
+        index = self.index
+        children = self.children
+        size = [1] * n
+        inner = [False] * n  # may be inside a part: used once, and so are its inputs
+        candidates: list[int] = []
+        for i, v in enumerate(self.order):
+            parents = [index[id(p)] for p in v.inputs if type(p) is Value]
+            closed = all(inner[j] for j in parents)
+            size[i] = 1 + sum(size[j] for j in parents) if closed else 1
+            inner[i] = closed and len(children[i]) == 1
+            if closed and not v.is_leaf and i != n - 1 and size[i] >= 4:
+                candidates.append(i)
+        candidates.sort(key=lambda i: size[i])
+        enough = [i for i in candidates if size[i] - 1 >= need]
+        chosen = enough[:1] or candidates[::-1]
+        inside = [False] * n
+        parts: list[list[int]] = []
+        for top in chosen:
+            if inside[top] or need <= 0:
+                continue
+            members = [top]
+            stack = [top]
+            while stack:
+                for p in self.order[stack.pop()].inputs:
+                    if type(p) is Value:
+                        members.append(index[id(p)])
+                        stack.append(index[id(p)])
+            for m in members:
+                inside[m] = True
+            parts.append(sorted(members))
+            need -= len(members) - 1
+        if not parts:
+            return 0
+        self.layers.append(_Layer("", "", parts=True))
+        for members in parts:
+            k = len(self.neurons)
+            top = members[-1]
+            ops: dict[str, int] = {}
+            for m in members:
+                if not self.order[m].is_leaf:
+                    ops[self.order[m].op] = ops.get(self.order[m].op, 0) + 1
+            common = sorted(ops.items(), key=lambda item: -item[1])[:3]
+            summary = [
+                f"{len(members)} values",
+                ", ".join(f"{count} {op}" for op, count in common)
+                + (", ..." if len(ops) > 3 else ""),
+            ]
+            self.neurons.append(_Neuron(0, self.display[top], "", members, summary))
+            self.layers[0].neurons.append(k)
+            for m in members:
+                self.neuron_of[m] = k
+        return len(parts)
+
     def _drop_empty_groups(self) -> None:
         """Keep neurons with members in this graph (and layers with such neurons); renumber."""
         keep = [k for k, n in enumerate(self.neurons) if n.members]
@@ -404,7 +475,7 @@ class _Structure:
     def _box(self, k: int | None, collapse: str) -> str | None:
         if k is None or collapse == "none":
             return None
-        if collapse == "neuron":
+        if collapse in ("neuron", "part"):  # a part is a neuron of the parts layer
             return f"n{k}"
         return f"l{self.neurons[k].layer}"
 

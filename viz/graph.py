@@ -230,8 +230,10 @@ def draw_dot(
     * ``collapse``: ``"neuron"`` or ``"layer"`` draws each neuron or layer as one
       box with the number of values it stands for; None (or ``"none"``) draws
       every node; ``"auto"`` collapses graphs of more than ``max_nodes`` values
-      (by neuron, or by layer if that is still too many edges) and says so in a
-      note and a :class:`VizWarning`.
+      (by neuron, or by layer if that is still too many edges; a graph without
+      neurons has parts of it drawn as boxes, sub-expressions with leaves of their
+      own, and ``Drawing.collapse`` is ``"part"``) and says so in a note and a
+      :class:`VizWarning`.
     * ``show_grad``: None guesses whether ``backward()`` has run (the root's grad
       is 0.0 until it does) and shows ``grad —`` with a note if not.
     * ``format``: accepted for micrograd compatibility; the default of ``pipe()``.
@@ -247,7 +249,7 @@ def draw_dot(
         max_nodes=max_nodes,
         legend=legend,
     )
-    structure, view, warning = _structure_and_view(root, "draw_dot", options)
+    structure, view, warning = _structure_and_view(root, "draw_dot", options, parts=True)
     show = _check_show_grad(show_grad)
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
