@@ -368,6 +368,23 @@ def test_collapsed_neurons_are_in_order_either_way(rankdir: str) -> None:
         assert at == sorted(at), (first, at)
 
 
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "elementary"])
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_a_collapsed_networks_inputs_are_in_order(fused: bool, rankdir: str) -> None:
+    model = MLP(3, [4, 4, 1], seed=0, fused=fused)
+    xs = [Value(x, label=f"x{i}") for i, x in enumerate([1.0, -2.0, 0.5])]
+    out = model(xs)
+    out.backward()
+    svg = draw_dot(out, rankdir, model=model, collapse="neuron").svg()
+    at = {}
+    for i in range(200):
+        if f'<g id="v{i}" class="node' in svg:
+            text, x, y = _text_at(svg, f"v{i}")
+            at[text] = y if rankdir == "LR" else x
+    along = [at[f"x{i}"] for i in range(3)]
+    assert along == sorted(along), along
+
+
 def _text_at(svg: str, node_id: str) -> tuple[str, float, float]:
     """The first text of a node in the SVG and where it is (x right, y down)."""
     m = re.search(
