@@ -234,7 +234,7 @@ class _DotWriter:
 
     def _inputs(self, edges: list[tuple[str, str, int, int | None]], view: _View) -> list[str]:
         """The drawn ids of a network's inputs (free leaves and numbers its first layer
-        reads), in the order it reads them; none when its layers are collapsed."""
+        reads), in the order it reads them; none when it is drawn by layer, or has none."""
         if not self.s.layers or view.collapse == "layer" or self.s.layers[0].parts:
             return []
         first = set(self.s.layers[0].neurons)
