@@ -128,12 +128,9 @@ def _tiny_result() -> SimpleNamespace:
     return SimpleNamespace(history=history, config=config, confusion=confusion, test_accuracy=0.7)
 
 
-def _interrupt_after(
-    tmp_path: Path, delay: float, *args: str, lines: int = 1
-) -> subprocess.CompletedProcess[str]:
-    """Start ``gradwalk ARGS``, send SIGINT ``delay`` s after its first ``lines`` lines of
-    output, wait for it to end (bounded)."""
-    proc = subprocess.Popen(
+def _start(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    """``gradwalk ARGS`` started in ``tmp_path``, its output piped as text."""
+    return subprocess.Popen(
         [sys.executable, "-m", "gradwalk", *args],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
@@ -142,6 +139,14 @@ def _interrupt_after(
         encoding="utf-8",
         env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"},
     )
+
+
+def _interrupt_after(
+    tmp_path: Path, delay: float, *args: str, lines: int = 1
+) -> subprocess.CompletedProcess[str]:
+    """Start ``gradwalk ARGS``, send SIGINT ``delay`` s after its first ``lines`` lines of
+    output, wait for it to end (bounded)."""
+    proc = _start(tmp_path, *args)
     try:
         assert proc.stdout is not None
         first = "".join(proc.stdout.readline() for _ in range(lines))
@@ -157,15 +162,7 @@ def _interrupt_after(
 
 def _seconds_after_first_line(tmp_path: Path, *args: str) -> float:
     """How long ``gradwalk ARGS`` runs after its first line of output, uninterrupted."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gradwalk", *args],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"},
-    )
+    proc = _start(tmp_path, *args)
     assert proc.stdout is not None
     proc.stdout.readline()
     start = time.perf_counter()
