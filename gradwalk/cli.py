@@ -198,8 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=node_budget,
         default=DEFAULT_MAX_NODES,
         metavar="N",
-        help=f"draw at most N values: parts of a bigger expression become boxes (default "
-        f"{DEFAULT_MAX_NODES}; 0 draws every value); graphs only, not the player",
+        help=f"an expression of more than N values is drawn with parts of it as boxes, "
+        f"down to N where its parts allow (default {DEFAULT_MAX_NODES}; 0 draws every value); "
+        "graphs only, not the player",
     )
     render.add_argument(
         "--wrt",
