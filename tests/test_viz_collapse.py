@@ -351,6 +351,38 @@ def test_a_network_drawn_in_full_has_its_neurons_in_order(
             start += width
 
 
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "elementary"])
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+@pytest.mark.parametrize(
+    ("nin", "sizes", "loss"),
+    [
+        (3, [4, 4, 1], lambda m: m([1.0, -2.0, 0.5])),
+        (2, [4, 3, 2], _mazur),
+        (3, [2, 5, 3], _summed),
+        (2, [6, 6, 1], lambda m: m([0.5, -1.0])),
+    ],
+    ids=["3-4-4-1", "2-4-3-2", "3-2-5-3", "2-6-6-1"],
+)
+def test_a_players_network_has_its_neurons_in_order(
+    fused: bool, rankdir: str, nin: int, sizes: list[int], loss: object
+) -> None:
+    """The player's drawing carries a label on every edge (Graphviz lays those out as nodes
+    of their own); its layers still have their neurons in index order."""
+    from viz import backward_player
+
+    for seed in (0, 1):
+        model = MLP(nin, sizes, seed=seed, fused=fused)
+        root = loss(model)  # type: ignore[operator]
+        player = backward_player(root, model=model, collapse=None, rankdir=rankdir)
+        centres = _cluster_centres(player.svg[player.svg.index("<svg") :])
+        axis = 1 if rankdir == "LR" else 0
+        start = 0
+        for li, width in enumerate(sizes):
+            along = [centres[f"cluster_n{k}"][axis] for k in range(start, start + width)]
+            assert along == sorted(along), (seed, li, along)
+            start += width
+
+
 @pytest.mark.parametrize("rankdir", ["LR", "TB"])
 def test_collapsed_neurons_are_in_order_either_way(rankdir: str) -> None:
     model = MLP(3, [4, 4, 1], seed=0)

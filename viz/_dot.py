@@ -476,9 +476,9 @@ class _DotWriter:
         Collapsed neurons are nodes of the layer's cluster, so an invisible same-rank chain
         through them orders them. Drawn in full, each neuron is a cluster of its own, and
         Graphviz ignores same-rank edges between clusters. There, a chain of invisible points
-        at the top level (where such a chain holds) points at the neurons' outputs, two edges
-        each: a fully connected layer crosses as many edges in any order, and these make every
-        other order cost crossings.
+        at the top level (where such a chain holds) points at the neurons' outputs,
+        ``ORDER_EDGES`` edges each: a fully connected layer crosses as many edges in any order,
+        and these make every other order cost crossings.
         """
         if len(neurons) < 2:
             return [], []
@@ -492,10 +492,16 @@ class _DotWriter:
         for p, k in zip(points, neurons):
             lines.append(f'  {p} [shape=point style=invis width=0 height=0 label=""];')
             edge = f"  {p} -> v{self.s.neurons[k].members[-1]} [style=invis];"
-            lines += [edge, edge]
+            lines += [edge] * ORDER_EDGES
         lines.append(f"  {{ rank=same; {' -> '.join(points)} [style=invis]; }}")
         return [], lines
 
+
+#: Invisible edges from each ordering point to its neuron's output (``_in_order``). Two
+#: kept every network tested in order in a plain drawing; a player's edge labels, which
+#: Graphviz lays out as nodes of their own, needed six; eight leave a margin
+#: (``tests/test_viz_collapse.py`` checks both kinds).
+ORDER_EDGES = 8
 
 #: Layouts of more drawn nodes (value boxes, op ovals, constants, collapsed boxes) than
 #: these get bounded, then minimal, Graphviz effort (see ``_layout_settings``).
