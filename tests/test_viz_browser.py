@@ -178,6 +178,9 @@ def test_node_text_is_readable_as_opened(driver: object, page: Path, mlp_page: P
 
 
 def test_the_current_node_is_scrolled_into_view(driver: object, mlp_page: Path) -> None:
+    """At every step the current node (its op and its value) is whole in the view; at a
+    backward step, so is the nearest input it passes a gradient to, even when all of them
+    do not fit (a neuron's weights beside it, its inputs a layer away)."""
     from selenium.webdriver.common.keys import Keys
 
     root = _load(driver, mlp_page)
@@ -185,22 +188,41 @@ def test_the_current_node_is_scrolled_into_view(driver: object, mlp_page: Path) 
     assert total > 30
     script = """
         var v = document.querySelector('.gw-view').getBoundingClientRect();
-        var cur = document.querySelector('g.node.gw-current');
-        var r = cur.getBoundingClientRect();
-        return [r.left >= v.left - 1, r.right <= v.right + 1, r.top >= v.top - 1,
-                r.bottom <= v.bottom + 1];
+        function inside(el) {
+          var r = el.getBoundingClientRect();
+          return r.left >= v.left - 1 && r.right <= v.right + 1 && r.top >= v.top - 1
+            && r.bottom <= v.bottom + 1;
+        }
+        var current = Array.from(document.querySelectorAll('g.node.gw-current'));
+        var c = current.map(function (el) { return el.getBoundingClientRect(); });
+        var cx = c.reduce(function (a, r) { return a + (r.left + r.right) / 2; }, 0) / c.length;
+        var cy = c.reduce(function (a, r) { return a + (r.top + r.bottom) / 2; }, 0) / c.length;
+        var receiving = Array.from(document.querySelectorAll('g.node.gw-receiving'));
+        var nearest = null, best = Infinity;
+        receiving.forEach(function (el) {
+          var r = el.getBoundingClientRect();
+          var d = Math.hypot((r.left + r.right) / 2 - cx, (r.top + r.bottom) / 2 - cy);
+          if (d < best) { best = d; nearest = el; }
+        });
+        return [current.length > 0 && current.every(inside), nearest === null || inside(nearest),
+                receiving.length > 0 && receiving.every(inside)];
     """
     scrolls = set()
+    partial = 0  # backward steps whose inputs did not all fit in the view
     for _ in range(total):
         scrolls.add(
             driver.execute_script(  # type: ignore[attr-defined]
                 "var v = document.querySelector('.gw-view');return v.scrollLeft + ',' + v.scrollTop"
             )
         )
-        assert driver.execute_script(script) == [True] * 4, root.get_attribute("data-step")  # type: ignore[attr-defined]
+        whole, nearest, everyone = driver.execute_script(script)  # type: ignore[attr-defined]
+        step = root.get_attribute("data-step")
+        assert whole and nearest, step
+        partial += root.get_attribute("data-phase") == "backward" and not everyone
         root.send_keys(Keys.ARROW_RIGHT)
     assert root.get_attribute("data-step") == str(total)
     assert len(scrolls) > 1  # the graph is bigger than the window: the view had to move
+    assert partial > 0  # the case the nearest-first rule is for did come up
     assert not _errors(driver)
 
 

@@ -115,29 +115,36 @@
       view.classList.remove("gw-dragging");
     });
 
-    // Scroll so that all of els (the current node and the nodes it passes to) are in view
-    // if they fit, else the first of them; nothing moves if they are in view already.
-    function scrollIntoView(els) {
-      els = els.filter(function (el) { return el; });
-      if (!els.length) {
+    // Scroll so that the current node (its op and value: core) and the nodes it passes to
+    // (others) are in view if they fit, else the core with as many of the others, nearest
+    // first, as fit with it; nothing moves if they are in view already.
+    function scrollIntoView(core, others) {
+      core = core.filter(function (el) { return el; });
+      others = others.filter(function (el) { return el; });
+      if (!core.length) {
         return;
       }
       var v = view.getBoundingClientRect();
       var margin = 24;
-      function box(list) {
-        var b = null;
-        list.forEach(function (el) {
-          var r = el.getBoundingClientRect();
-          b = b === null ? { left: r.left, right: r.right, top: r.top, bottom: r.bottom }
-            : { left: Math.min(b.left, r.left), right: Math.max(b.right, r.right),
-                top: Math.min(b.top, r.top), bottom: Math.max(b.bottom, r.bottom) };
-        });
-        return b;
+      function join(b, r) {
+        return { left: Math.min(b.left, r.left), right: Math.max(b.right, r.right),
+                 top: Math.min(b.top, r.top), bottom: Math.max(b.bottom, r.bottom) };
       }
-      var r = box(els);
-      if (r.right - r.left > v.width - 2 * margin || r.bottom - r.top > v.height - 2 * margin) {
-        r = box([els[0]]);
+      function fits(b) {
+        return b.right - b.left <= v.width - 2 * margin && b.bottom - b.top <= v.height - 2 * margin;
       }
+      function rect(el) { return el.getBoundingClientRect(); }
+      var r = core.map(rect).reduce(join);
+      var cx = (r.left + r.right) / 2, cy = (r.top + r.bottom) / 2;
+      function distance(q) {
+        return Math.hypot((q.left + q.right) / 2 - cx, (q.top + q.bottom) / 2 - cy);
+      }
+      others.map(rect).sort(function (a, b) { return distance(a) - distance(b); }).forEach(function (q) {
+        var t = join(r, q);
+        if (fits(t)) {
+          r = t;
+        }
+      });
       if (r.left < v.left + margin || r.right > v.right - margin) {
         view.scrollLeft += (r.left + r.right) / 2 - (v.left + v.right) / 2;
       }
@@ -333,11 +340,12 @@
       s = steps[k];
       var focus = null;
       var ends = [];
-      drawn[s.node].forEach(function (d) { mark(d.g, "gw-current"); focus = focus || d.g; });
+      var valueEl = null;
+      drawn[s.node].forEach(function (d) { mark(d.g, "gw-current"); valueEl = valueEl || d.g; });
       mark(byId(nodes[s.node].op), "gw-current");
       mark(byId(nodes[s.node].box), "gw-current");
-      focus = focus || byId(nodes[s.node].box);
-      focus = byId(nodes[s.node].op) || focus;
+      valueEl = valueEl || byId(nodes[s.node].box);
+      focus = byId(nodes[s.node].op) || valueEl;
       details.textContent = "";
       if (s.phase === "forward") {
         s.edges.forEach(function (e) { mark(byId(e), "gw-feeding"); });
@@ -378,7 +386,7 @@
       }
       root.setAttribute("data-step", String(k + 1));
       root.setAttribute("data-phase", s.phase);
-      scrollIntoView([focus].concat(ends));
+      scrollIntoView([focus, valueEl], ends);
       updateOverview(nodes[s.node].ids.concat(nodes[s.node].op ? [nodes[s.node].op] : []).concat(nodes[s.node].box ? [nodes[s.node].box] : []));
     }
 
