@@ -19,8 +19,8 @@ __all__ = ["DEFAULT_MAX_NODES", "RENDER_FORMATS", "cmd_render", "drawing", "save
 
 PROG = "gradwalk"
 
-#: ``--max-nodes``: at most this many values are drawn; parts of a bigger expression are
-#: drawn as boxes (``viz.draw_dot``'s ``max_nodes``).
+#: ``--max-nodes``'s default: a bigger expression has parts of it drawn as boxes to come
+#: within it, where its parts allow (``viz.draw_dot``'s ``max_nodes``).
 DEFAULT_MAX_NODES = 300
 
 #: Output formats of ``render``, by file extension.

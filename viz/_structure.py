@@ -378,7 +378,7 @@ class _Structure:
         output is used outside: a sub-expression with its own leaves (a run of terms of a
         sum, say). The smallest part that brings the drawing within ``budget`` is taken if
         there is one (the rest stays drawn in full); else the largest parts, each apart from
-        the others, until it fits or none is left. Linear in the size of the graph.
+        the others, until it fits or none is left. One pass over the graph and one sort.
         """
         if self.neurons:
             raise ValueError("the graph has neurons: collapse those")
