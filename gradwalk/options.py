@@ -10,8 +10,12 @@ from __future__ import annotations
 import argparse
 import math
 import unicodedata
+from collections.abc import Callable
+from typing import TypeVar
 
 from .text import printable
+
+T = TypeVar("T")
 
 __all__ = [
     "MAX_LAYER",
@@ -71,88 +75,51 @@ def hidden_sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _parsed(text: str, convert: Callable[[str], T], ok: Callable[[T], bool], expected: str) -> T:
+    """``convert(text)`` if it parses and passes ``ok``; else the one-line reason."""
+    try:
+        value = convert(text)
+    except ValueError:
+        pass
+    else:
+        if ok(value):
+            return value
+    raise argparse.ArgumentTypeError(f"expected {expected}, got {printable(text[:60])!r}")
+
+
 def positive_int(text: str) -> int:
     """An integer of at least 1."""
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive integer, got {printable(text[:60])!r}"
-        )
-    return n
+    return _parsed(text, int, lambda n: n >= 1, "a positive integer")
 
 
 def node_budget(text: str) -> int:
     """A number of values to draw: 0 (no limit) or more."""
-    try:
-        n = int(text)
-    except ValueError:
-        n = -1
-    if n < 0:
-        raise argparse.ArgumentTypeError(
-            f"expected a number of values, 0 for no limit, got {printable(text[:60])!r}"
-        )
-    return n
+    return _parsed(text, int, lambda n: n >= 0, "a number of values, 0 for no limit")
 
 
 def integer(text: str) -> int:
     """Any integer."""
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected an integer, got {printable(text[:60])!r}"
-        ) from None
+    return _parsed(text, int, lambda n: True, "an integer")
 
 
 def positive_float(text: str) -> float:
     """A finite number above 0."""
-    try:
-        x = float(text)
-    except ValueError:
-        x = math.nan
-    if not (x > 0 and math.isfinite(x)):
-        raise argparse.ArgumentTypeError(
-            f"expected a positive number, got {printable(text[:60])!r}"
-        )
-    return x
+    return _parsed(text, float, lambda x: x > 0 and math.isfinite(x), "a positive number")
 
 
 def unit_float(text: str) -> float:
     """A number in [0, 1)."""
-    try:
-        x = float(text)
-    except ValueError:
-        x = math.nan
-    if not 0.0 <= x < 1.0:
-        raise argparse.ArgumentTypeError(
-            f"expected a number in [0, 1), got {printable(text[:60])!r}"
-        )
-    return x
+    return _parsed(text, float, lambda x: 0.0 <= x < 1.0, "a number in [0, 1)")
 
 
 def finite_float(text: str) -> float:
     """Any finite number."""
-    try:
-        x = float(text)
-    except ValueError:
-        x = math.nan
-    if not math.isfinite(x):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {printable(text[:60])!r}")
-    return x
+    return _parsed(text, float, math.isfinite, "a finite number")
 
 
 def precision_digits(text: str) -> int:
     """A number of decimals within :data:`PRECISION_RANGE`."""
     lo, hi = PRECISION_RANGE
-    try:
-        n = int(text)
-    except ValueError:
-        n = -1
-    if not lo <= n <= hi:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number of decimals from {lo} to {hi}, got {printable(text[:60])!r}"
-        )
-    return n
+    return _parsed(
+        text, int, lambda n: lo <= n <= hi, f"a whole number of decimals from {lo} to {hi}"
+    )
