@@ -121,22 +121,36 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TIMEOUT = 120
 
 
+def gradwalk_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment a test runs ``gradwalk`` in: this checkout first, UTF-8 output."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8", **(env or {})}
+
+
 def gradwalk(
-    *args: str, cwd: Path, timeout: float = TIMEOUT, env: dict[str, str] | None = None
+    *args: str | bytes,
+    cwd: Path,
+    timeout: float = TIMEOUT,
+    env: dict[str, str] | None = None,
+    **run: Any,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m gradwalk ARGS`` in ``cwd``; capture stdout and stderr as text."""
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
-    if env:
-        full_env.update(env)
+    """Run ``python -m gradwalk ARGS`` in ``cwd``; capture stdout and stderr as text.
+
+    ``run`` passes more of :func:`subprocess.run`'s arguments, or others for these.
+    """
+    options: dict[str, Any] = {
+        "stdout": subprocess.PIPE,
+        "stderr": subprocess.PIPE,
+        "text": True,
+        "encoding": "utf-8",
+        "check": False,
+        **run,
+    }
     return subprocess.run(
         [sys.executable, "-m", "gradwalk", *args],
         cwd=cwd,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
         timeout=timeout,
-        env=full_env,
-        check=False,
+        env=gradwalk_env(env),
+        **options,
     )
 
 

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import errno
 import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fullfs import file_size_limit, full_disk
+from helpers import gradwalk
 
 from autograd import Value
 from autograd.nn import MLP, fit
 
-ROOT = Path(__file__).resolve().parent.parent
 BIG = b"x" * 100_000  # more than a full disk or the fallback size limit takes
 
 
@@ -215,15 +213,7 @@ def test_render_through_a_link_to_dev_full_is_one_line_before_any_work(tmp_path:
     if not Path("/dev/full").exists():
         pytest.skip("needs /dev/full (Linux)")
     (tmp_path / "g.svg").symlink_to("/dev/full")
-    result = subprocess.run(
-        [sys.executable, "-m", "gradwalk", "render", "x*2", "x=3", "-o", "g.svg"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=120,
-        check=False,
-    )
+    result = gradwalk("render", "x*2", "x=3", "-o", "g.svg", cwd=tmp_path)
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2 and len(lines) == 1, result.stderr
     assert "not a regular file" in lines[0] and "character device" in lines[0], lines[0]
@@ -235,15 +225,7 @@ def test_render_through_a_link_replaces_the_target_and_keeps_the_link(tmp_path: 
     target_dir.mkdir()
     (target_dir / "graph.svg").write_text("stale")
     (tmp_path / "link.svg").symlink_to(target_dir / "graph.svg")
-    result = subprocess.run(
-        [sys.executable, "-m", "gradwalk", "render", "x*2", "x=3", "-o", "link.svg"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=120,
-        check=False,
-    )
+    result = gradwalk("render", "x*2", "x=3", "-o", "link.svg", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "link.svg").is_symlink()
     assert (target_dir / "graph.svg").read_text(encoding="utf-8").lstrip().startswith("<")

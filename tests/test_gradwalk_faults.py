@@ -10,35 +10,24 @@ from __future__ import annotations
 import errno
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import torch
-from helpers import close
-
-ROOT = Path(__file__).resolve().parent.parent
-TIMEOUT = 120
+from helpers import ROOT, close, gradwalk
 
 
 def run(
     *args: str | bytes, cwd: Path, env: dict[str, str] | None = None, stdout: object = None
 ) -> subprocess.CompletedProcess[str]:
     """``python -m gradwalk ARGS`` (``bytes`` arguments passed as raw bytes)."""
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "gradwalk", *args],
+    return gradwalk(
+        *args,
         cwd=cwd,
+        env=env,
         stdout=subprocess.PIPE if stdout is None else stdout,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
         errors="replace",
-        timeout=TIMEOUT,
-        env=full_env,
-        check=False,
     )
 
 

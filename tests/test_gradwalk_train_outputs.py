@@ -9,7 +9,6 @@ file-size limit on the command (see ``fullfs.py``).
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
@@ -20,7 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 from fullfs import full_disk, limit_file_size
-from helpers import PNG_MAGIC, ROOT, assert_one_line_error
+from helpers import PNG_MAGIC, assert_one_line_error, gradwalk, gradwalk_env
 
 from autograd.nn import MLP
 
@@ -31,17 +30,7 @@ PROG = "gradwalk train digits"
 def run_limited(
     *args: str, cwd: Path, limit: int | None, timeout: float = 180
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gradwalk", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=timeout,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"},
-        preexec_fn=limit_file_size(limit),
-        check=False,
-    )
+    return gradwalk(*args, cwd=cwd, timeout=timeout, preexec_fn=limit_file_size(limit))
 
 
 def _loads_as_the_model(path: Path) -> None:
@@ -137,7 +126,7 @@ def _start(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         encoding="utf-8",
-        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"},
+        env=gradwalk_env(),
     )
 
 
@@ -258,7 +247,7 @@ def test_ctrl_c_in_a_finalizer_still_stops_the_command(tmp_path: Path) -> None:
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=gradwalk_env(),
         timeout=120,
         check=False,
     )
